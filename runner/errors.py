@@ -1,0 +1,45 @@
+"""Error types shared by every layer.
+
+A :class:`Problem` is one thing wrong with a file the user wrote, with where it
+is and what to write instead; the loader, the schema check and the static
+checks all speak in problems so every entry point prints them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a user's file, located and with a suggested fix."""
+
+    file: str
+    line: int
+    message: str
+    fix: str = ""
+
+    def format(self) -> str:
+        text = f"{self.file}:{self.line}: {self.message}"
+        return f"{text}; {self.fix}" if self.fix else text
+
+
+class ScenarioFileError(Exception):
+    """A file could not be loaded or validated; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line))
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def single(cls, file: str | Path, line: int, message: str, fix: str = "") -> ScenarioFileError:
+        return cls([Problem(str(file), line, message, fix)])
+
+
+class RunnerError(Exception):
+    """A problem running scenarios that is not a failed expectation.
+
+    Its message is shown to the user as it is, without a traceback.
+    """
