@@ -199,7 +199,8 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
     unknown = [k for k in spec if k not in TEXT_MATCHER_KEYS]
     if unknown:
         key = str(unknown[0])
-        raise MatcherError(f"unknown text matcher key '{key}'{did_you_mean(key, TEXT_MATCHER_KEYS)}",
+        hint = did_you_mean(key, TEXT_MATCHER_KEYS)
+        raise MatcherError(f"unknown text matcher key '{key}'{hint}",
                            "use one of: " + ", ".join(TEXT_MATCHER_KEYS), (*path, key))
     icase = spec.get("ignore_case", ignore_case)
     if not isinstance(icase, bool):
@@ -221,35 +222,20 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
                 raise MatcherError("`equals` takes a string or null", 'write equals: "text"', here)
         elif key == "contains":
             for needle in _strings(value, key, path):
-                parts.append(_Predicate(lambda a, n=fold(needle): n in fold(a),
-                                        f"contains {_quote(needle)}{suffix}"))
+                parts.append(_substring(needle, fold, present=True, suffix=suffix))
         elif key == "contains_any":
             needles = _strings(value, key, path)
-            folded = [fold(n) for n in needles]
-            parts.append(_Predicate(lambda a, ns=folded: any(n in fold(a) for n in ns),
-                                    "contains any of " + ", ".join(map(_quote, needles)) + suffix))
+            parts.append(_any_substring(needles, fold, suffix))
         elif key == "not_contains":
             for needle in _strings(value, key, path):
-                parts.append(_Predicate(
-                    lambda a, n=fold(needle): a is not None and n not in fold(a),
-                    f"does not contain {_quote(needle)}{suffix}"))
+                parts.append(_substring(needle, fold, present=False, suffix=suffix))
         elif key in ("matches", "not_matches"):
             rx = compile_regex(value, ignore_case=icase, path=here)
-            if key == "matches":
-                parts.append(_Predicate(lambda a, r=rx: r.search(a) is not None,
-                                        f"matches /{value}/{suffix}"))
-            else:
-                parts.append(_Predicate(lambda a, r=rx: r.search(a) is None,
-                                        f"does not match /{value}/{suffix}"))
+            parts.append(_regex(rx, value, present=key == "matches", suffix=suffix))
         elif key in ("starts_with", "ends_with"):
             if not isinstance(value, str):
                 raise MatcherError(f"`{key}` takes a string", f'write {key}: "text"', here)
-            if key == "starts_with":
-                parts.append(_Predicate(lambda a, v=fold(value): fold(a).startswith(v),
-                                        f"starts with {_quote(value)}{suffix}"))
-            else:
-                parts.append(_Predicate(lambda a, v=fold(value): fold(a).endswith(v),
-                                        f"ends with {_quote(value)}{suffix}"))
+            parts.append(_affix(value, fold, start=key == "starts_with", suffix=suffix))
         elif key == "length":
             low, high = _length_bounds(value, here)
             parts.append(_Predicate(
@@ -269,6 +255,35 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
         raise MatcherError("`ignore_case` alone checks nothing",
                            "add a key such as contains, matches or equals", path)
     return parts[0] if len(parts) == 1 else AllOf(parts)
+
+
+def _substring(needle: str, fold: Callable[[str], str], *, present: bool,
+               suffix: str) -> TextMatcher:
+    folded = fold(needle)
+    if present:
+        return _Predicate(lambda a: folded in fold(a), f"contains {_quote(needle)}{suffix}")
+    return _Predicate(lambda a: folded not in fold(a),
+                      f"does not contain {_quote(needle)}{suffix}")
+
+
+def _any_substring(needles: list[str], fold: Callable[[str], str], suffix: str) -> TextMatcher:
+    folded = [fold(n) for n in needles]
+    return _Predicate(lambda a: any(n in fold(a) for n in folded),
+                      "contains any of " + ", ".join(map(_quote, needles)) + suffix)
+
+
+def _regex(rx: re.Pattern[str], source: str, *, present: bool, suffix: str) -> TextMatcher:
+    if present:
+        return _Predicate(lambda a: rx.search(a) is not None, f"matches /{source}/{suffix}")
+    return _Predicate(lambda a: rx.search(a) is None, f"does not match /{source}/{suffix}")
+
+
+def _affix(text: str, fold: Callable[[str], str], *, start: bool, suffix: str) -> TextMatcher:
+    folded = fold(text)
+    if start:
+        return _Predicate(lambda a: fold(a).startswith(folded),
+                          f"starts with {_quote(text)}{suffix}")
+    return _Predicate(lambda a: fold(a).endswith(folded), f"ends with {_quote(text)}{suffix}")
 
 
 def _equals(expected: str, ignore_case: bool) -> TextMatcher:
@@ -310,7 +325,8 @@ def compile_list_matcher(spec: Any, path: tuple[str | int, ...] = ()) -> ListMat
     unknown = [k for k in spec if k not in LIST_MATCHER_KEYS]
     if unknown:
         key = str(unknown[0])
-        raise MatcherError(f"unknown list matcher key '{key}'{did_you_mean(key, LIST_MATCHER_KEYS)}",
+        hint = did_you_mean(key, LIST_MATCHER_KEYS)
+        raise MatcherError(f"unknown list matcher key '{key}'{hint}",
                            "use one of: " + ", ".join(LIST_MATCHER_KEYS), (*path, key))
     checks: list[tuple[str, Callable[[list[str]], bool]]] = []
     for key, value in spec.items():

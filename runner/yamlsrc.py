@@ -20,7 +20,7 @@ from runner.errors import Problem, ScenarioFileError
 
 # Guards against alias bombs ("billion laughs"): a tree that expands past this
 # many nodes is refused before anything walks it.
-MAX_EXPANDED_NODES = 200_000
+MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
 
 
@@ -66,15 +66,7 @@ def line_of(node: Any, key: str | int | None = None, default: int = 1) -> int:
 
 
 class _LineLoader(yaml.SafeLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._expanded = 0
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        self._expanded += 1
-        if self._expanded > MAX_EXPANDED_NODES:
-            raise _TooLarge(node.start_mark.line + 1)
-        return super().construct_object(node, deep=deep)
+    """SafeLoader that builds YMap/YList; registered constructors stay private to it."""
 
 
 class _TooLarge(Exception):
@@ -117,23 +109,34 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)  # type: ignore[arg-type]
 
 
-def _depth(node: Node, limit: int) -> int:
-    stack: list[tuple[Node, int]] = [(node, 1)]
-    deepest = 0
-    seen: set[int] = set()
-    while stack:
-        current, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
+def _measure(node: Node) -> tuple[int, int]:
+    """(expanded size, depth) of a node graph, counting each alias use in full.
+
+    Memoised per node, so it is linear in the unique nodes even for an alias bomb
+    whose expansion would be astronomically large.
+    """
+    memo: dict[int, tuple[int, int]] = {}
+
+    def visit(current: Node, level: int) -> tuple[int, int]:
+        key = id(current)
+        if key in memo:
+            return memo[key]
+        if level > MAX_DEPTH:
+            return 1, level
+        children: list[Node] = []
         if isinstance(current, SequenceNode):
-            stack.extend((child, depth + 1) for child in current.value)
+            children = list(current.value)
         elif isinstance(current, MappingNode):
-            stack.extend((v, depth + 1) for _, v in current.value)
-    return deepest
+            children = [n for pair in current.value for n in pair]
+        size, depth = 1, 1
+        for child in children:
+            child_size, child_depth = visit(child, level + 1)
+            size = min(size + child_size, MAX_EXPANDED_NODES + 1)
+            depth = max(depth, child_depth + 1)
+        memo[key] = (size, depth)
+        return memo[key]
+
+    return visit(node, 1)
 
 
 class Document:
@@ -167,7 +170,10 @@ def load_documents(text: str, path: str | Path) -> list[Document]:
             node = loader.get_node()
             if node is None:
                 continue
-            if _depth(node, MAX_DEPTH) > MAX_DEPTH:
+            size, depth = _measure(node)
+            if size > MAX_EXPANDED_NODES:
+                raise _TooLarge(node.start_mark.line + 1)
+            if depth > MAX_DEPTH:
                 raise ScenarioFileError.single(
                     name, node.start_mark.line + 1,
                     f"the YAML is nested more than {MAX_DEPTH} levels deep",

@@ -1,0 +1,121 @@
+"""Check a step's ``expect:`` against the answer it got.
+
+Every expectation is checked and every mismatch returned, so a report shows all
+that went wrong in a step at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runner.client import Exchange
+from runner.durations import format_duration, parse_duration
+from runner.matchers import compile_list_matcher, compile_text_matcher
+from runner.transcript import Mismatch
+
+_MISSING = object()
+
+
+def show(value: Any) -> str:
+    """A value as it appears in a mismatch: JSON-like, null spelled out."""
+    if value is _MISSING:
+        return "(not in the answer)"
+    if value is None:
+        return "null"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def _text(key: str, spec: Any, actual: Any) -> Mismatch | None:
+    if actual is not _MISSING and actual is not None and not isinstance(actual, str):
+        actual_text: str | None = str(actual)
+    else:
+        actual_text = None if actual is _MISSING else actual
+    failed = compile_text_matcher(spec).check(actual_text)
+    if failed is None and actual is not _MISSING:
+        return None
+    return Mismatch(key, failed or compile_text_matcher(spec).describe(), show(actual))
+
+
+def _describe_error(spec: dict[str, Any]) -> str:
+    parts = []
+    if "status" in spec:
+        parts.append(f"HTTP {spec['status']}")
+    if "code" in spec:
+        parts.append(f"error {compile_text_matcher(spec['code']).describe()}")
+    if "reason" in spec:
+        parts.append(f"reason {compile_text_matcher(spec['reason']).describe()}")
+    return "the call fails" + (" with " + ", ".join(parts) if parts else "")
+
+
+def _check_error(spec: dict[str, Any], exchange: Exchange) -> list[Mismatch]:
+    if exchange.ok:
+        return [Mismatch("error", _describe_error(spec),
+                         f"the call succeeded (HTTP {exchange.status})")]
+    found = []
+    status = spec.get("status")
+    if status is not None and exchange.status != status:
+        found.append(Mismatch("error.status", str(status), str(exchange.status)))
+    if "code" in spec:
+        mismatch = _text("error.code", spec["code"],
+                         exchange.error_code if exchange.error_code is not None else _MISSING)
+        if mismatch:
+            found.append(mismatch)
+    if "reason" in spec:
+        reason = exchange.upstream.get("reason", _MISSING)
+        mismatch = _text("error.reason", spec["reason"], reason)
+        if mismatch:
+            found.append(mismatch)
+    return found
+
+
+def check_expectations(expect: dict[str, Any], exchange: Exchange,
+                       previous_session: str | None) -> list[Mismatch]:
+    """All mismatches between ``expect`` (already rendered) and ``exchange``."""
+    found: list[Mismatch] = []
+    error_spec = expect.get("error")
+    if error_spec is not None:
+        found.extend(_check_error(dict(error_spec), exchange))
+        if not exchange.ok and "state" in expect:
+            mismatch = _text("state", expect["state"],
+                             exchange.upstream.get("state", _MISSING))
+            if mismatch:
+                found.append(mismatch)
+    if exchange.ok:
+        data = exchange.payload
+        for key in ("reply", "state", "active_human"):
+            if key in expect:
+                mismatch = _text(key, expect[key], data.get(key, _MISSING))
+                if mismatch:
+                    found.append(mismatch)
+        for key in ("mode", "help_requested"):
+            if key in expect:
+                actual = data.get(key, _MISSING)
+                if actual is _MISSING or actual != expect[key]:
+                    found.append(Mismatch(key, show(expect[key]), show(actual)))
+        if "session" in expect:
+            found.extend(_check_session(expect["session"], data.get("session_id"),
+                                        previous_session))
+        if "context" in expect:
+            bucket = data.get("context")
+            failed = compile_list_matcher(expect["context"]).check(
+                bucket if isinstance(bucket, list) else None)
+            if failed:
+                found.append(Mismatch("context", failed,
+                                      show(bucket if "context" in data else _MISSING)))
+    if "within" in expect:
+        budget = parse_duration(expect["within"])
+        if exchange.elapsed > budget:
+            found.append(Mismatch("within", f"an answer within {format_duration(budget)}",
+                                  f"answered in {format_duration(exchange.elapsed)}"))
+    return found
+
+
+def _check_session(expected: str, actual: Any, previous: str | None) -> list[Mismatch]:
+    if expected == "new" and (actual is None or actual == previous):
+        return [Mismatch("session", f"a new session (not {previous})", show(actual))]
+    if expected == "same" and actual != previous:
+        was = previous if previous is not None else "none yet"
+        return [Mismatch("session", f"the same session as before ({was})", show(actual))]
+    return []

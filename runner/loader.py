@@ -1,0 +1,217 @@
+"""Turn a ``.scenario.yaml`` file into :class:`~runner.model.Scenario` objects.
+
+Every document is validated (schema, static checks, its mock agent) before any
+scenario is built; all problems of a file are raised together, so an author
+fixes a file in one pass. ``examples`` rows expand into one scenario each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from runner.durations import parse_duration
+from runner.errors import Problem, ScenarioFileError
+from runner.mock import validate_agent_spec
+from runner.model import ACTIONS, Link, Scenario, Step
+from runner.templating import MOCK_TURN_NAMES, UndefinedVariable, render, render_tree
+from runner.validation import check_document
+from runner.yamlsrc import YList, YMap, load_documents, load_file, read_text
+
+
+class MockFileCache:
+    """Loads each shared mock agent file once per run, however many scenarios use it."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[Any, list[Problem]]] = {}
+
+    def get(self, path: Path) -> tuple[Any, list[Problem]]:
+        key = path.resolve()
+        if key not in self._files:
+            try:
+                documents = load_file(key)
+            except ScenarioFileError as error:
+                self._files[key] = (None, list(error.problems))
+            else:
+                self._files[key] = self._one_mapping(path, documents)
+        return self._files[key]
+
+    @staticmethod
+    def _one_mapping(path: Path, documents: list[Any]) -> tuple[Any, list[Problem]]:
+        if len(documents) != 1 or not isinstance(documents[0].data, dict):
+            line = documents[1].line if len(documents) > 1 else 1
+            return None, [Problem(str(path), line,
+                                  "a mock agent file must hold exactly one mapping",
+                                  "write the agent's keys (replies, default_reply, ...) "
+                                  "at the top level of the file")]
+        data = documents[0].data
+        return data, validate_agent_spec(data, file=str(path))
+
+
+def load_scenarios(path: Path, env: Mapping[str, str],
+                   mock_cache: MockFileCache | None = None) -> list[Scenario]:
+    """All scenarios of one file; raises :class:`ScenarioFileError` listing every problem."""
+    cache = mock_cache or MockFileCache()
+    text = read_text(path)
+    documents = load_documents(text, path)
+    file = str(path)
+    if not documents:
+        raise ScenarioFileError.single(file, 1, "the file holds no scenario",
+                                       "write at least `scenario:` and `steps:`")
+    source_lines = tuple(text.splitlines())
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    for document in documents:
+        data = document.data
+        found = check_document(data, file, env)
+        if not found and isinstance(data, YMap):
+            mock, mock_source, mock_problems = _resolve_mock(data, path, cache)
+            found.extend(mock_problems)
+            if not found:
+                try:
+                    scenarios.extend(_build(data, path, env, mock, mock_source, source_lines))
+                except UndefinedVariable as error:
+                    found.append(Problem(file, data.line_of("mock"), str(error),
+                                         "define it under `vars:` or in every `examples` row"))
+        problems.extend(found)
+    problems.extend(_duplicate_names(scenarios, file))
+    if problems:
+        raise ScenarioFileError(problems)
+    return scenarios
+
+
+def _resolve_mock(data: YMap, path: Path,
+                  cache: MockFileCache) -> tuple[Any, Path | None, list[Problem]]:
+    spec = data.get("mock")
+    if spec is None:
+        return None, None, []
+    if isinstance(spec, str):
+        target = path.parent / spec
+        if not target.is_file():
+            return None, None, [Problem(
+                str(path), data.line_of("mock"),
+                f"mock agent file '{spec}' not found (looked for {target.resolve()})",
+                "give a path relative to this scenario file, or write the agent inline")]
+        loaded, problems = cache.get(target)
+        return loaded, target, problems
+    return spec, None, validate_agent_spec(spec, file=str(path))
+
+
+def _row_id(row: Mapping[str, Any], number: int) -> str:
+    explicit = row.get("id")
+    if explicit is not None:
+        return str(explicit)
+    values = [v for k, v in row.items() if k != "id"]
+    if values and all(isinstance(v, (str, int, float, bool)) and len(str(v)) <= 24
+                      for v in values):
+        return "-".join(re.sub(r"[^\w.@+-]+", "_", str(v)) for v in values)
+    return f"row{number}"
+
+
+def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
+           mock_source: Path | None, source_lines: tuple[str, ...]) -> list[Scenario]:
+    base_vars = dict(data.get("vars") or {})
+    rows: list[Any] = list(data.get("examples") or [None])
+    seen_ids: set[str] = set()
+    built = []
+    for number, row in enumerate(rows, start=1):
+        variables = dict(base_vars)
+        row_id: str | None = None
+        row_values: dict[str, Any] = {}
+        if row is not None:
+            row_values = {k: v for k, v in row.items() if k != "id"}
+            variables.update(row_values)
+            row_id = _row_id(row, number)
+            if row_id in seen_ids:
+                row_id = f"{row_id}-{number}"
+            seen_ids.add(row_id)
+        name = str(render(str(data["scenario"]), variables, env))
+        rendered_mock = (render_tree(mock, variables, env, keep=MOCK_TURN_NAMES)
+                         if mock is not None else None)
+        built.append(Scenario(
+            name=name,
+            file=path,
+            line=data.line,
+            steps=_steps(data.get("steps"), "steps"),
+            finally_steps=_steps(data.get("finally"), "finally"),
+            description=data.get("description"),
+            tags=tuple(str(t) for t in data.get("tags") or ()),
+            agent=data.get("agent"),
+            customer=data.get("customer"),
+            variables=variables,
+            row_id=row_id,
+            row=row_values,
+            mock=rendered_mock,
+            mock_source=mock_source,
+            skip=_reason(data.get("skip"), "skipped by the scenario file"),
+            xfail=_reason(data.get("xfail"), "expected to fail (xfail in the scenario file)"),
+            timeout=parse_duration(data["timeout"]) if data.get("timeout") is not None else None,
+            feature=data.get("feature"),
+            story=data.get("story"),
+            severity=data.get("severity"),
+            owner=data.get("owner"),
+            links=tuple(_link(item) for item in data.get("links") or ()),
+            source_lines=source_lines,
+        ))
+    return built
+
+
+def _reason(value: Any, default: str) -> str | None:
+    if value is None or value is False:
+        return None
+    return default if value is True else str(value)
+
+
+def _link(item: Any) -> Link:
+    if isinstance(item, str):
+        return Link(url=item)
+    return Link(url=str(item["url"]), name=item.get("name"), type=item.get("type", "link"))
+
+
+def _last_line(node: Any, fallback: int) -> int:
+    """The last line a node's keys or items start on, to show a step's whole YAML."""
+    last = fallback
+    if isinstance(node, YMap):
+        for key, value in node.items():
+            last = max(last, node.line_of(key), _last_line(value, last))
+    elif isinstance(node, YList):
+        for index, value in enumerate(node):
+            last = max(last, node.line_of(index), _last_line(value, last))
+    return last
+
+
+def _steps(raw: Any, block: str) -> tuple[Step, ...]:
+    if not raw:
+        return ()
+    steps = []
+    for index, item in enumerate(raw, start=1):
+        action = next(k for k in item if k in ACTIONS)
+        line = item.line if isinstance(item, YMap) else 0
+        steps.append(Step(
+            block="steps" if block == "steps" else "finally",
+            index=index,
+            action=action,
+            value=item[action],
+            line=line,
+            end_line=_last_line(item, line),
+            name=item.get("name"),
+            expect=dict(item.get("expect") or {}),
+            save=dict(item.get("save") or {}),
+            session_id=item.get("session_id"),
+        ))
+    return tuple(steps)
+
+
+def _duplicate_names(scenarios: list[Scenario], file: str) -> list[Problem]:
+    seen: dict[str, Scenario] = {}
+    problems = []
+    for scenario in scenarios:
+        first = seen.setdefault(scenario.test_name, scenario)
+        if first is not scenario and first.line != scenario.line:
+            problems.append(Problem(
+                file, scenario.line,
+                f"scenario name '{scenario.test_name}' is already used on line {first.line}",
+                "give each scenario in a file its own name"))
+    return problems

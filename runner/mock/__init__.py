@@ -1,0 +1,28 @@
+"""An in-process mock of the OSVI Chat v1 API, also served over HTTP by ``osvi-mock``.
+
+Typical embedded use, one engine per scenario::
+
+    agent = MockAgent.from_spec(spec)
+    engine = Engine(agents={"agent_abc": agent}, token=EMBEDDED_MOCK_TOKEN, clock=ManualClock())
+    app = create_app(engine)   # give it to httpx.ASGITransport(app=app)
+"""
+
+from runner.mock.agent import MockAgent
+from runner.mock.app import create_app
+from runner.mock.clock import ManualClock
+from runner.mock.demo import DEMO_AGENT_UUID, demo_agent_spec, demo_agents
+from runner.mock.engine import Engine, Outcome
+from runner.mock.spec import load_agents_file, validate_agent_spec
+
+__all__ = [
+    "DEMO_AGENT_UUID",
+    "Engine",
+    "ManualClock",
+    "MockAgent",
+    "Outcome",
+    "create_app",
+    "demo_agent_spec",
+    "demo_agents",
+    "load_agents_file",
+    "validate_agent_spec",
+]

@@ -1,0 +1,239 @@
+"""The pytest side of the reports: Allure, JUnit, run metadata and the summary.
+
+The scenario plugin registers :class:`ReportPlugin` in ``pytest_configure``
+and calls :func:`on_scenario_result` at the end of ``ScenarioItem.runtest``,
+before it raises for a failure, so the Allure result is still open. A problem
+while writing a report is reported as a warning; it never changes or hides a
+scenario's own outcome.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.model import Scenario
+from runner.redact import Redactor
+from runner.render import chat_text
+from runner.report import allure_emit, junit, metadata
+from runner.report.summary import ScenarioOutcome, Status, build_summary
+from runner.transcript import ScenarioResult
+
+HTML_REPORT = Path("reports") / "allure-report" / "index.html"
+_DESCRIBED = pytest.StashKey[bool]()
+_DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
+
+
+def _plugin_value(config: pytest.Config, name: str) -> Any | None:
+    """A value the scenario plugin keeps in ``config.stash`` under ``runner.plugin.<name>``."""
+    try:
+        from runner import plugin
+    except ImportError:  # pragma: no cover - the plugin module always exists
+        return None
+    key = getattr(plugin, name, None)
+    return config.stash.get(key, None) if isinstance(key, pytest.StashKey) else None
+
+
+def redactor_for(config: pytest.Config) -> Redactor:
+    found = _plugin_value(config, "REDACTOR")
+    if isinstance(found, Redactor):
+        return found
+    # The plugin did not set one up: still never let the token through.
+    return Redactor([os.environ.get("OSVI_API_TOKEN")])
+
+
+def scenario_of(item: pytest.Item) -> Scenario | None:
+    scenario = getattr(item, "scenario", None)
+    return scenario if isinstance(scenario, Scenario) else None
+
+
+def _warn(item: pytest.Item, what: str, error: Exception) -> None:
+    item.warn(pytest.PytestWarning(f"osvi report: could not {what}: "
+                                   f"{type(error).__name__}: {error}"))
+
+
+def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
+    """Record a finished scenario in the reports (call inside ``runtest``)."""
+    redactor = redactor_for(item.config)
+    try:
+        sections = getattr(item, "_report_sections", [])
+        if not any(key == junit.CONVERSATION_SECTION for _, key, _ in sections):
+            item.add_report_section("call", junit.CONVERSATION_SECTION,
+                                    redactor.redact(chat_text(result)))
+    except Exception as error:
+        _warn(item, "add the conversation to the test report", error)
+    if not allure_emit.is_active(item.config):
+        return
+    try:
+        allure_emit.describe(item, result.scenario, redactor)
+        item.stash[_DESCRIBED] = True
+        allure_emit.emit_run(item, result, redactor)
+    except Exception as error:
+        _warn(item, "write the Allure steps", error)
+
+
+def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Status:
+    if report.skipped:
+        return "skipped"
+    if report.passed:
+        return "passed"
+    if report.when == "call" and call.excinfo is not None and isinstance(
+            call.excinfo.value, AssertionError):
+        return "failed"
+    return "broken"
+
+
+class ReportPlugin:
+    """Hooks for the reports; registered as ``osvi-report``."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.started = time.time()
+        self.outcomes: dict[str, ScenarioOutcome] = {}
+        self.file_errors: list[str] = []
+
+    @property
+    def redactor(self) -> Redactor:
+        return redactor_for(self.config)
+
+    # -- collection -------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # Before allure-pytest's own hook, so its label filters see these marks.
+        if not self.config.pluginmanager.hasplugin("allure_pytest"):
+            return
+        for item in items:
+            scenario = scenario_of(item)
+            if scenario is None:
+                continue
+            for mark in allure_emit.label_marks(item, scenario, self.redactor):
+                item.add_marker(mark)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        path = Path(report.fspath)
+        settings = _plugin_value(self.config, "SETTINGS")
+        patterns = getattr(settings, "patterns", None) or _DEFAULT_PATTERNS
+        if not any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns):
+            return
+        self.file_errors.append(report.fspath)
+        try:
+            allure_emit.collection_error(self.config, self.config.rootpath / path,
+                                         report.longreprtext, self.redactor)
+        except Exception as error:  # the collection error itself is already reported
+            self.config.issue_config_time_warning(pytest.PytestWarning(
+                f"osvi report: could not add {report.fspath} to the Allure results: {error}"),
+                stacklevel=2)
+
+    # -- running ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        # Skipped scenarios never reach runtest: give them their title here, after
+        # allure-pytest named them in setup and before it closes the result.
+        scenario = scenario_of(item)
+        if scenario is None or item.stash.get(_DESCRIBED, False):
+            return
+        try:
+            allure_emit.describe(item, scenario, self.redactor)
+        except Exception as error:
+            _warn(item, "name the Allure result", error)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        scenario = scenario_of(item)
+        if scenario is None:
+            return report
+        status = _status(report, call)
+        previous = self.outcomes.get(item.nodeid)
+        if previous is not None and previous.status != "passed":
+            status = previous.status  # the first problem (skip, failure, error) decides
+        result = getattr(item, "result", None)
+        self.outcomes[item.nodeid] = ScenarioOutcome(
+            scenario.test_name, scenario.tags, status,
+            result if isinstance(result, ScenarioResult) else None)
+        return report
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        # allure-pytest copies exception messages verbatim; mask secrets before it writes.
+        try:
+            allure_emit.scrub(self.config, nodeid, self.redactor)
+        except Exception as error:
+            self.config.issue_config_time_warning(pytest.PytestWarning(
+                f"osvi report: could not check the Allure result of {nodeid}: {error}"),
+                stacklevel=2)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Before pytest's JUnit writer closes the test case on its teardown report.
+        if report.when == "teardown":
+            junit.add_system_out(self.config, report)
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def _alluredir(self) -> Path | None:
+        where = getattr(self.config.option, "allure_report_dir", None)
+        return Path(where) if where else None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        results = self._alluredir()
+        if results is None or hasattr(self.config, "workerinput"):
+            return
+        settings = _plugin_value(self.config, "SETTINGS")
+        try:
+            metadata.write_metadata(results, base_url=getattr(settings, "base_url", None),
+                                    agent=getattr(settings, "agent", None),
+                                    env=os.environ, redactor=self.redactor)
+        except Exception as error:
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"osvi report: could not write the Allure run metadata "
+                                    f"to {results}: {error}", yellow=True)
+
+    def report_locations(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        results = self._alluredir()
+        if results is not None:
+            found.append(("Allure results", str(results)))
+        xmlpath = getattr(self.config.option, "xmlpath", None)
+        if xmlpath:
+            found.append(("JUnit XML", str(xmlpath)))
+        html = self.config.rootpath / HTML_REPORT
+        render = "python -m runner.report.render_html"
+        if html.exists() and html.stat().st_mtime >= self.started:
+            found.append(("HTML report", _shown(html)))
+        elif html.exists():
+            found.append(("HTML report", f"{_shown(html)} (from an earlier run; "
+                                         f"render this one: {render})"))
+        elif results is not None:
+            found.append(("HTML report", f"not rendered yet: {render}"))
+        return found
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        if not self.outcomes and not self.file_errors:
+            return
+        lines = build_summary(list(self.outcomes.values()), self.report_locations(),
+                              self.redactor, self.file_errors)
+        terminalreporter.section("osvi summary")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
