@@ -28,10 +28,11 @@ def show(value: Any) -> str:
 
 
 def _text(key: str, spec: Any, actual: Any) -> Mismatch | None:
-    if actual is not _MISSING and actual is not None and not isinstance(actual, str):
-        actual_text: str | None = str(actual)
+    actual_text: str | None
+    if actual is _MISSING or actual is None:
+        actual_text = None
     else:
-        actual_text = None if actual is _MISSING else actual
+        actual_text = actual if isinstance(actual, str) else str(actual)
     failed = compile_text_matcher(spec).check(actual_text)
     if failed is None and actual is not _MISSING:
         return None

@@ -9,7 +9,7 @@ The same matchers decide which rule of a mock agent fires.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,10 +238,7 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
             parts.append(_affix(value, fold, start=key == "starts_with", suffix=suffix))
         elif key == "length":
             low, high = _length_bounds(value, here)
-            parts.append(_Predicate(
-                lambda a, lo=low, hi=high: (lo is None or len(a) >= lo)
-                and (hi is None or len(a) <= hi),
-                _length_text(low, high, "characters")))
+            parts.append(_Predicate(_within(low, high), _length_text(low, high, "characters")))
         elif key in ("any_of", "all_of"):
             if not isinstance(value, list) or not value:
                 raise MatcherError(f"`{key}` takes a non-empty list of matchers",
@@ -331,28 +328,35 @@ def compile_list_matcher(spec: Any, path: tuple[str | int, ...] = ()) -> ListMat
     checks: list[tuple[str, Callable[[list[str]], bool]]] = []
     for key, value in spec.items():
         here = (*path, key)
-        if key == "contains":
+        if key in ("contains", "not_contains", "last"):
             item = compile_text_matcher(value, path=here)
-            checks.append((f"has an item that {item.describe()}",
-                           lambda xs, m=item: any(m.check(x) is None for x in xs)))
-        elif key == "not_contains":
-            item = compile_text_matcher(value, path=here)
-            checks.append((f"has no item that {item.describe()}",
-                           lambda xs, m=item: all(m.check(x) is not None for x in xs)))
-        elif key == "last":
-            item = compile_text_matcher(value, path=here)
-            checks.append((f"has a last item that {item.describe()}",
-                           lambda xs, m=item: bool(xs) and m.check(xs[-1]) is None))
+            checks.append(_item_check(key, item))
         elif key == "length":
             low, high = _length_bounds(value, here)
-            checks.append((_length_text(low, high, "items"),
-                           lambda xs, lo=low, hi=high: (lo is None or len(xs) >= lo)
-                           and (hi is None or len(xs) <= hi)))
+            checks.append((_length_text(low, high, "items"), _within(low, high)))
         elif key == "equals":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise MatcherError("`equals` on a list takes a list of strings",
                                    'write equals: ["first entry", "second entry"]', here)
             expected = list(value)
             checks.append(("equals [" + ", ".join(map(_quote, expected)) + "]",
-                           lambda xs, e=expected: list(xs) == e))
+                           lambda xs: list(xs) == expected))
     return ListMatcher(checks)
+
+
+def _within(low: int | None, high: int | None) -> Callable[[Sized], bool]:
+    def test(value: Sized) -> bool:
+        return (low is None or len(value) >= low) and (high is None or len(value) <= high)
+    return test
+
+
+def _item_check(key: str, item: TextMatcher) -> tuple[str, Callable[[list[str]], bool]]:
+    def matches(text: str) -> bool:
+        return item.check(text) is None
+
+    if key == "contains":
+        return f"has an item that {item.describe()}", lambda xs: any(map(matches, xs))
+    if key == "not_contains":
+        return (f"has no item that {item.describe()}",
+                lambda xs: not any(map(matches, xs)))
+    return f"has a last item that {item.describe()}", lambda xs: bool(xs) and matches(xs[-1])

@@ -10,13 +10,14 @@ import asyncio
 import fnmatch
 import os
 import uuid
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from runner.errors import ScenarioFileError
+from runner.errors import Problem, ScenarioFileError
 from runner.executor import run_scenario
 from runner.failure_repr import ScenarioFailureRepr
 from runner.loader import MockFileCache, load_scenarios
@@ -104,6 +105,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
     return None
 
 
+def _relative(problem: Problem) -> Problem:
+    """Problems name files relative to the working folder, as the CLI does."""
+    try:
+        return replace(problem, file=os.path.relpath(problem.file))
+    except ValueError:  # another drive on Windows
+        return problem
+
+
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
         scenarios = load_scenarios(self.path, os.environ, self.config.stash[MOCK_FILES])
@@ -112,11 +121,11 @@ class ScenarioFile(pytest.File):
                 self, name=scenario.test_name, scenario=scenario)
             yield item
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> Any:
         if isinstance(excinfo.value, ScenarioFileError):
-            return "\n".join(p.format() for p in excinfo.value.problems)
+            return "\n".join(_relative(p).format() for p in excinfo.value.problems)
         return super().repr_failure(excinfo)
 
 
@@ -149,7 +158,7 @@ class ScenarioItem(pytest.Item):
                                     self.config.stash[REDACTOR].redact(chat_text(result)))
         raise_for_outcome(result)
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> Any:
         error = excinfo.value

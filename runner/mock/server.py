@@ -8,6 +8,7 @@ token cannot leak into logs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import signal
@@ -160,6 +161,9 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     print(f"osvi-mock: serving the OSVI Chat v1 API at {_url(sock)} "
           f"(agents: {', '.join(sorted(agents))})", flush=True)
+    # uvicorn picks httptools when it is installed; h11 (pure Python) is slower.
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    _log.info("HTTP parser: %s", parser)
     if token is None:
         _log.warning("auth is OFF: requests need no API-Token "
                      "(set %s or --token to require one)", TOKEN_ENV)
