@@ -1,11 +1,11 @@
 # Entry points for people and CI. Each target bootstraps .venv on first use,
-# so a fresh clone needs nothing but Python 3.10+ (and Node for the HTML report).
+# so a fresh clone needs nothing but Python 3.10+ (and Node 20+ for the HTML report).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 REPORTS := reports
 
-.PHONY: scenarios test lint check clean
+.PHONY: scenarios report test lint check clean
 
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +13,30 @@ $(BIN)/pytest: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# The main job: every example scenario against the embedded mock, with reports.
+# Allure 3, pinned by package-lock.json.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --prefer-offline --no-audit --no-fund
+	@touch $@
+
+# The main job: every example scenario against the embedded mock, then the
+# reports. The HTML report is rendered even when scenarios fail (that is when
+# it is read); make exits with pytest's status.
 scenarios: $(BIN)/pytest
+	@status=0; \
 	$(BIN)/pytest scenarios -p no:cacheprovider \
 	  --junitxml=$(REPORTS)/junit.xml \
-	  --alluredir=$(REPORTS)/allure-results --clean-alluredir
+	  --alluredir=$(REPORTS)/allure-results --clean-alluredir || status=$$?; \
+	$(MAKE) --no-print-directory report; \
+	exit $$status
+
+# Render reports/allure-report/index.html from reports/allure-results.
+report: $(BIN)/pytest
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory node_modules/.package-lock.json && \
+	  $(BIN)/python -m runner.report.render_html; \
+	else \
+	  echo "Node.js/npm not found: skipping the HTML report (results are in $(REPORTS)/allure-results)"; \
+	fi
 
 # The project's own tests.
 test: $(BIN)/pytest
@@ -30,5 +49,6 @@ lint: $(BIN)/pytest
 check: $(BIN)/pytest
 	$(BIN)/osvi-scenarios check scenarios
 
+# Keeps reports/history.jsonl, so trends survive a clean.
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/junit.xml

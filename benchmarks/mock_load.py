@@ -317,8 +317,10 @@ def main() -> int:
     names = ("httpx", "raw") if args.client == "both" else (args.client,)
     with tempfile.TemporaryDirectory() as tmp:
         process, url, log = start_server(Path(tmp), args.log_level)
-        print(f"osvi-mock at {url}; {args.clients} clients; {args.requests} requests each run; "
-              f"{os.cpu_count()} CPUs")
+        parser_line = re.search(r"HTTP parser: (\w+)", log.read_text())
+        parser_name = parser_line.group(1) if parser_line else "unknown"
+        print(f"osvi-mock at {url} ({parser_name} parser, log level {args.log_level}); "
+              f"{args.clients} clients; {args.requests} requests per run; {os.cpu_count()} CPUs")
         failed = False
         try:
             for name in names:

@@ -338,9 +338,7 @@ def compile_list_matcher(spec: Any, path: tuple[str | int, ...] = ()) -> ListMat
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise MatcherError("`equals` on a list takes a list of strings",
                                    'write equals: ["first entry", "second entry"]', here)
-            expected = list(value)
-            checks.append(("equals [" + ", ".join(map(_quote, expected)) + "]",
-                           lambda xs: list(xs) == expected))
+            checks.append(_equal_list(list(value)))
     return ListMatcher(checks)
 
 
@@ -360,3 +358,8 @@ def _item_check(key: str, item: TextMatcher) -> tuple[str, Callable[[list[str]],
         return (f"has no item that {item.describe()}",
                 lambda xs: not any(map(matches, xs)))
     return f"has a last item that {item.describe()}", lambda xs: bool(xs) and matches(xs[-1])
+
+
+def _equal_list(expected: list[str]) -> tuple[str, Callable[[list[str]], bool]]:
+    return ("equals [" + ", ".join(map(_quote, expected)) + "]",
+            lambda xs: list(xs) == expected)

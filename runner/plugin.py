@@ -10,8 +10,8 @@ import asyncio
 import fnmatch
 import os
 import uuid
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from runner.model import Scenario
 from runner.outcomes import ScenarioBroken, ScenarioFailed, raise_for_outcome
 from runner.redact import Redactor
 from runner.render import chat_text, failure_report, one_line
+from runner.report.pytest_report import ReportPlugin, on_scenario_result
 from runner.settings import DEFAULT_PATTERNS, Settings, SettingsError, build_settings
 from runner.transcript import ScenarioResult
 
@@ -90,6 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REDACTOR] = Redactor([settings.token])
     config.stash[MOCK_FILES] = MockFileCache()
     config.stash[RUN_ID] = uuid.uuid4().hex[:8]
+    config.pluginmanager.register(ReportPlugin(config), "osvi-report")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -156,6 +158,7 @@ class ScenarioItem(pytest.Item):
             # A failure report already holds the conversation; a pass shows it with -rP.
             self.add_report_section("call", "conversation",
                                     self.config.stash[REDACTOR].redact(chat_text(result)))
+        on_scenario_result(self, result)
         raise_for_outcome(result)
 
     def repr_failure(

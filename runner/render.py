@@ -36,8 +36,6 @@ def _clock(seconds: float) -> str:
 def _entry_lines(entry: Entry, show_step: bool) -> list[str]:
     step = entry.step.ref.replace("finally step", "fin") if show_step else ""
     label = _LABEL[entry.kind]
-    if entry.private and entry.kind in ("tell", "whisper", "context"):
-        label += " 🔒"
     head = f"{step:<7} {label:<11} "
     if entry.kind == "agent" and entry.text is None:
         body = "(no reply)"
@@ -118,7 +116,9 @@ def failure_report(result: ScenarioResult) -> str:
     if record is None:
         parts += [f"The run broke: {result.cause}", "", "Conversation:", chat_text(result)]
         return "\n".join(parts)
-    parts += ["Conversation up to the failing step:", chat_text(result, upto=record), ""]
+    parts += ["Conversation up to the failing step (tell, whisper and context lines are "
+              "private: the customer never sees them):",
+              chat_text(result, upto=record), ""]
     file = f"{result.scenario.file.name}:{record.step.line}"
     verb = "failed" if record.outcome == "failed" else "broke"
     parts.append(f"✗ {record.step.ref} {verb}: {record.title}   ({file})")

@@ -66,6 +66,7 @@ _SESSION: dict[str, dict[str, Handler]] = {
     "support": {"POST": _support},
     "inject_context": {"POST": _inject},
 }
+_SNAPSHOT: dict[str, Handler] = {"GET": _snapshot}
 _PUBLIC = frozenset({_health})  # answers without a token, for readiness probes
 
 
@@ -78,7 +79,7 @@ def _route(path: str) -> tuple[dict[str, Handler] | None, str]:
     if len(parts) == 6 and parts[1:4] == ["v1", "chat", "session"] and parts[4]:
         return _SESSION.get(parts[5]), parts[4]
     if len(parts) == 4 and parts[1:3] == ["_mock", "sessions"] and parts[3]:
-        return {"GET": _snapshot}, parts[3]
+        return _SNAPSHOT, parts[3]
     return None, ""
 
 

@@ -159,8 +159,6 @@ def serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                             server_header=False, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    print(f"osvi-mock: serving the OSVI Chat v1 API at {_url(sock)} "
-          f"(agents: {', '.join(sorted(agents))})", flush=True)
     # uvicorn picks httptools when it is installed; h11 (pure Python) is slower.
     parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
     _log.info("HTTP parser: %s", parser)
@@ -169,6 +167,9 @@ def serve(args: argparse.Namespace) -> int:
                      "(set %s or --token to require one)", TOKEN_ENV)
     else:
         _log.info("auth is on: requests must send the API-Token header")
+    # Printed last: whoever waits for this line may rely on everything above.
+    print(f"osvi-mock: serving the OSVI Chat v1 API at {_url(sock)} "
+          f"(agents: {', '.join(sorted(agents))})", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

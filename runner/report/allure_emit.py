@@ -55,17 +55,19 @@ def is_active(config: pytest.Config) -> bool:
     return _listener(config) is not None
 
 
-def test_result(item: pytest.Item) -> Any | None:
-    """The Allure result allure-pytest keeps for ``item``, or None."""
-    listener = _listener(item.config)
-    if listener is None:
-        return None
+def allure_result(config: pytest.Config, nodeid: str) -> Any | None:
+    """The open Allure result allure-pytest keeps for a test, or None.
+
+    Looked up by node id in allure-pytest's own cache, not as "the current
+    test", so it is right whichever scenario finished last.
+    """
+    listener = _listener(config)
     cache = getattr(listener, "_cache", None)
     logger = getattr(listener, "allure_logger", None)
     if cache is None or logger is None:
         return None
-    uuid = cache.get(item.nodeid)
-    return logger.get_item(uuid) if uuid else None
+    key = cache.get(nodeid)
+    return logger.get_item(key) if key else None
 
 
 # -- collection: labels and links as marks ----------------------------------------
@@ -115,7 +117,7 @@ def label_marks(item: pytest.Item, scenario: Scenario,
 
 def describe(item: pytest.Item, scenario: Scenario, redactor: Redactor) -> None:
     """Title, Markdown description and one parameter per examples value."""
-    result = test_result(item)
+    result = allure_result(item.config, item.nodeid)
     if result is None:
         return
     result.name = redactor.redact(scenario.test_name)
@@ -207,16 +209,23 @@ def _step(result: ScenarioResult, record: StepRecord, redactor: Redactor) -> Any
     return step
 
 
-def _not_run(step: Step, at: float, redactor: Redactor) -> Any:
+def _not_run(step: Step, at: float, why: str, redactor: Redactor) -> Any:
     name = redactor.redact(planned_title(step))
     return TestStepResult(name=name, status="skipped", start=_ms(at), stop=_ms(at),
-                          statusDetails=StatusDetails(message="not run: an earlier step "
-                                                              "failed or broke"))
+                          statusDetails=StatusDetails(message=redactor.redact(why)))
+
+
+def _why_not_run(result: ScenarioResult) -> str:
+    failed = result.failed_step
+    if failed is not None:
+        verb = "failed" if failed.outcome == "failed" else "broke"
+        return f"not run: {failed.step.ref} {verb} before it"
+    return f"not run: the run broke: {result.cause or 'before this step'}"
 
 
 def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> None:
     """Steps (with request/response JSON) and the chat transcript, on the item's result."""
-    test = test_result(item)
+    test = allure_result(item.config, item.nodeid)
     if test is None:
         return
     records = {id(record.step): record for record in result.steps}
@@ -224,7 +233,7 @@ def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> N
     for step in result.scenario.all_steps():  # in file order, steps that never ran included
         record = records.pop(id(step), None)
         if record is None:
-            test.steps.append(_not_run(step, at, redactor))
+            test.steps.append(_not_run(step, at, _why_not_run(result), redactor))
         else:
             test.steps.append(_step(result, record, redactor))
             at = max(record.stopped, record.started)
@@ -242,11 +251,7 @@ def scrub(config: pytest.Config, nodeid: str, redactor: Redactor) -> None:
     Call from ``pytest_runtest_logfinish``: after every phase was reported and
     before allure-pytest writes the result.
     """
-    listener = _listener(config)
-    if listener is None or not redactor:
-        return
-    uuid = listener._cache.get(nodeid)
-    result = listener.allure_logger.get_item(uuid) if uuid else None
+    result = allure_result(config, nodeid) if redactor else None
     if result is not None:
         _scrub(result, redactor)
 
@@ -287,7 +292,8 @@ def collection_error(config: pytest.Config, path: Path, text: str,
     result = TestResult(uuid=str(uuid.uuid4()), name=f"{relative} (scenario file error)",
                         fullName=f"{relative}#collection", status="broken",
                         start=now, stop=now, stage="finished")
-    result.historyId = result.testCaseId = hashlib.md5(result.fullName.encode()).hexdigest()
+    result.historyId = result.testCaseId = hashlib.md5(result.fullName.encode(),
+                                                             usedforsecurity=False).hexdigest()
     result.statusDetails = StatusDetails(message=redactor.redact(f"Scenario file error: {first}"),
                                          trace=redactor.redact(text))
     parent = Path(relative).parent.as_posix()

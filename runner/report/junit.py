@@ -2,8 +2,11 @@
 
 pytest writes captured output into ``system-out`` only when the user sets
 ``junit_logging``, and the transcript is not captured output anyway. So the
-report plugin hands the transcript (a report section the run added) to
-pytest's JUnit writer directly, before that writer closes the test case.
+report plugin puts the (redacted) transcript on the teardown report as an
+attribute, which survives pytest-xdist's report transport, and hands it to
+pytest's JUnit writer before that writer closes the test case. A report
+section would do too, but pytest prints sections under every failure, where
+the failure report already shows the conversation.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ from typing import Any
 
 import pytest
 
-CONVERSATION_SECTION = "conversation"  # ``item.add_report_section("call", <this>, text)``
-_SECTION_TITLE = f"Captured {CONVERSATION_SECTION} call"
+ATTRIBUTE = "osvi_conversation"
 # Characters XML 1.0 cannot hold, even escaped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -28,12 +30,14 @@ def _log_xml(config: pytest.Config) -> Any | None:
     return config.stash.get(xml_key, None)
 
 
+def attach_conversation(report: pytest.TestReport, text: str) -> None:
+    setattr(report, ATTRIBUTE, text)
+
+
 def conversation(report: pytest.TestReport) -> str | None:
-    """The transcript section of ``report``, if the run added one."""
-    for title, content in report.sections:
-        if title == _SECTION_TITLE:
-            return content
-    return None
+    """The transcript the report plugin put on ``report``, if any."""
+    text = getattr(report, ATTRIBUTE, None)
+    return text if isinstance(text, str) else None
 
 
 def add_system_out(config: pytest.Config, report: pytest.TestReport) -> bool:

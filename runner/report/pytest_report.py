@@ -26,6 +26,7 @@ from runner.report.summary import ScenarioOutcome, Status, build_summary
 from runner.transcript import ScenarioResult
 
 HTML_REPORT = Path("reports") / "allure-report" / "index.html"
+DEFAULT_RESULTS = Path("reports") / "allure-results"
 _DESCRIBED = pytest.StashKey[bool]()
 _DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
 
@@ -60,16 +61,9 @@ def _warn(item: pytest.Item, what: str, error: Exception) -> None:
 
 def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
     """Record a finished scenario in the reports (call inside ``runtest``)."""
-    redactor = redactor_for(item.config)
-    try:
-        sections = getattr(item, "_report_sections", [])
-        if not any(key == junit.CONVERSATION_SECTION for _, key, _ in sections):
-            item.add_report_section("call", junit.CONVERSATION_SECTION,
-                                    redactor.redact(chat_text(result)))
-    except Exception as error:
-        _warn(item, "add the conversation to the test report", error)
     if not allure_emit.is_active(item.config):
         return
+    redactor = redactor_for(item.config)
     try:
         allure_emit.describe(item, result.scenario, redactor)
         item.stash[_DESCRIBED] = True
@@ -159,10 +153,12 @@ class ReportPlugin:
         previous = self.outcomes.get(item.nodeid)
         if previous is not None and previous.status != "passed":
             status = previous.status  # the first problem (skip, failure, error) decides
-        result = getattr(item, "result", None)
-        self.outcomes[item.nodeid] = ScenarioOutcome(
-            scenario.test_name, scenario.tags, status,
-            result if isinstance(result, ScenarioResult) else None)
+        found = getattr(item, "result", None)
+        result = found if isinstance(found, ScenarioResult) else None
+        self.outcomes[item.nodeid] = ScenarioOutcome(scenario.test_name, scenario.tags,
+                                                     status, result)
+        if report.when == "teardown" and result is not None:
+            junit.attach_conversation(report, self.redactor.redact(chat_text(result)))
         return report
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
@@ -211,6 +207,9 @@ class ReportPlugin:
             found.append(("JUnit XML", str(xmlpath)))
         html = self.config.rootpath / HTML_REPORT
         render = "python -m runner.report.render_html"
+        if results is not None and results.resolve() != (self.config.rootpath
+                                                         / DEFAULT_RESULTS).resolve():
+            render += f" --results {results}"
         if html.exists() and html.stat().st_mtime >= self.started:
             found.append(("HTML report", _shown(html)))
         elif html.exists():

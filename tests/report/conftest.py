@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import inspect
 import json
-import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -35,28 +33,11 @@ def write(pytester: pytest.Pytester) -> WriteFile:
     return _write
 
 
-def _shim() -> str | None:
-    """Until runner.plugin wires the reports in: a dev shim (OSVI_REPORT_SHIM) or a skip."""
-    from runner import plugin
-
-    shim = os.environ.get("OSVI_REPORT_SHIM")
-    if shim:
-        return shim
-    if "runner.report" not in inspect.getsource(plugin):
-        pytest.skip("runner.plugin does not register the report plugin yet")
-    return None
-
-
 @pytest.fixture
-def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> RunPytest:
-    """``pytester.runpytest`` with the scenario plugin, in the pytester folder."""
-    shim = _shim()
+def run(pytester: pytest.Pytester) -> RunPytest:
+    """``pytester.runpytest`` (in process) with the scenario plugin, in the pytester folder."""
 
     def _run(*args: str) -> pytest.RunResult:
-        if shim:
-            monkeypatch.setenv("PYTHONPATH", shim)
-            return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "shim_plugin",
-                                                 *args)
         return pytester.runpytest("-p", "no:cacheprovider", *args)
 
     return _run

@@ -66,7 +66,7 @@ def one(results: list[dict[str, Any]], name: str) -> dict[str, Any]:
 def attachment(folder: Path, owner: dict[str, Any], name: str) -> str:
     found = [a for a in owner.get("attachments", []) if a["name"] == name]
     assert found, f"no attachment {name!r} on {owner['name']!r}"
-    return (folder / found[0]["source"]).read_text("utf-8")
+    return (folder / str(found[0]["source"])).read_text("utf-8")
 
 
 def test_failed_scenario_title_labels_links_and_steps(run: RunPytest, write: WriteFile,

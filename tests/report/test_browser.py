@@ -22,7 +22,8 @@ from tests.report.test_render_html import HAS_ALLURE, ROOT, allure_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Resolved now: the test itself runs inside pytester's folder.
-KEEP = Path(os.environ["OSVI_SCREENSHOTS"]).resolve() if os.environ.get("OSVI_SCREENSHOTS") else None
+_KEEP = os.environ.get("OSVI_SCREENSHOTS")
+KEEP = Path(_KEEP).resolve() if _KEEP else None
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: apt-get install chromium"),
     pytest.mark.skipif(not HAS_ALLURE, reason="needs Node and `npm ci` (Allure 3)"),
@@ -98,7 +99,8 @@ def png_pixels(path: Path) -> tuple[int, int, set[tuple[int, int, int]]]:
     rows: list[bytearray] = []
     previous = bytearray(stride)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        offset = y * (stride + 1)
+        kind, line = raw[offset], bytearray(raw[offset + 1:offset + 1 + stride])
         for i in range(stride):
             left = line[i - size] if i >= size else 0
             up, corner = previous[i], previous[i - size] if i >= size else 0

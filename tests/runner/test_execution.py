@@ -213,11 +213,12 @@ def test_failure_shows_the_chat_the_yaml_and_the_mismatch(pytester: pytest.Pytes
     result.stdout.fnmatch_lines([
         "Scenario 'S' (chat.scenario.yaml:1)",
         "  target: embedded mock · agent: agent_mock · customer: osvi-qa-* · session: *",
-        "Conversation up to the failing step:",
+        "Conversation up to the failing step (tell, whisper and context lines are private: "
+        "the customer never sees them):",
         "  00:0* step 1  customer    I want a refund",
         "  00:0*         agent       What's your order number?",
         "*(state collect_order · mode ai · *)",
-        "  00:0* step 2  whisper 🔒*be kind",
+        "  00:0* step 2  whisper     be kind",
         "  00:0* step 3  customer    Where is it?",
         "  00:0*         agent       Guided: be kind",
         "✗ step 3 failed: customer: \"Where is it?\"   (chat.scenario.yaml:20)",
