@@ -144,12 +144,24 @@ class ScenarioItem(pytest.Item):
         if scenario.xfail is not None:
             self.add_marker(pytest.mark.xfail(reason=scenario.xfail))
 
-    def runtest(self) -> None:
+    async def execute(self) -> ScenarioResult:
+        """What this item runs: one scenario against the configured target.
+
+        Kept free of any event-loop handling so a scheduler may run many of
+        these concurrently in one loop.
+        """
         settings = self.config.stash[SETTINGS]
-        result = asyncio.run(run_scenario(
+        return await run_scenario(
             self.scenario, settings.make_target(), os.environ,
             default_agent=settings.agent, run_id=self.config.stash[RUN_ID],
-            timeout=settings.scenario_timeout))
+            timeout=settings.scenario_timeout)
+
+    def _run(self) -> ScenarioResult:
+        """How this item's ``execute`` is driven: here, its own event loop."""
+        return asyncio.run(self.execute())
+
+    def runtest(self) -> None:
+        result = self._run()
         self.result = result
         self.user_properties.append(("target", result.target))
         if result.sessions:
