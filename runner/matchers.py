@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
-from runner.suggest import did_you_mean
+from runner.suggest import did_you_mean, type_in_words
 
 TEXT_MATCHER_KEYS = (
     "equals", "contains", "contains_any", "not_contains", "matches", "not_matches",
@@ -115,7 +115,7 @@ class Not(TextMatcher):
 def compile_regex(pattern: Any, *, ignore_case: bool = False,
                   path: tuple[str | int, ...] = ()) -> re.Pattern[str]:
     if not isinstance(pattern, str):
-        raise MatcherError(f"a regular expression must be a string, not {_kind(pattern)}",
+        raise MatcherError(f"a regular expression must be a string, not {type_in_words(pattern)}",
                            "quote the pattern", path)
     if len(pattern) > MAX_REGEX_LENGTH:
         raise MatcherError(f"the regular expression is longer than {MAX_REGEX_LENGTH} characters",
@@ -127,20 +127,6 @@ def compile_regex(pattern: Any, *, ignore_case: bool = False,
             f"invalid regular expression /{pattern}/: {error.msg} at position {error.pos}",
             "escape special characters such as ( [ ? + * with a backslash, "
             "or use `contains` for plain text", path) from None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a string"
 
 
 def _strings(value: Any, key: str, path: tuple[str | int, ...]) -> list[str]:
@@ -191,7 +177,7 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
         return _equals(spec, ignore_case)
     if not isinstance(spec, dict):
         raise MatcherError(
-            f"a text matcher is a string, null or a mapping, not {_kind(spec)}",
+            f"a text matcher is a string, null or a mapping, not {type_in_words(spec)}",
             'quote the value, e.g. "42", or use a mapping such as {contains: "refund"}', path)
     if not spec:
         raise MatcherError("an empty text matcher checks nothing",
@@ -317,7 +303,7 @@ def compile_list_matcher(spec: Any, path: tuple[str | int, ...] = ()) -> ListMat
         spec = {"equals": spec}
     if not isinstance(spec, dict) or not spec:
         raise MatcherError(
-            f"a list matcher is a mapping, not {_kind(spec)}",
+            f"a list matcher is a mapping, not {type_in_words(spec)}",
             'write e.g. {contains: "refund", length: {min: 2}} or a list of the exact items', path)
     unknown = [k for k in spec if k not in LIST_MATCHER_KEYS]
     if unknown:

@@ -26,7 +26,7 @@ from runner.durations import DURATION_HELP
 from runner.errors import Problem
 from runner.schemas import load_schema, schema_path
 from runner.suggest import did_you_mean
-from runner.yamlsrc import line_of
+from runner.yamlsrc import line_at, line_of
 
 SCENARIO_SCHEMA = "scenario.schema.json"
 MOCK_SCHEMA = "mock-agent.schema.json"
@@ -155,14 +155,7 @@ def child(node: Any, part: str | int) -> tuple[bool, Any]:
 
 def line_in(node: Any, path: Iterable[str | int], default: int = 1) -> int:
     """The line of the deepest key or item of ``path`` that exists below ``node``."""
-    line = line_of(node, None, default)
-    for part in path:
-        found, value = child(node, part)
-        if not found:
-            break
-        line = line_of(node, part, line)
-        node = value
-    return line
+    return line_at(node, path, default)
 
 
 def document_line(data: object, path: Iterable[str | int]) -> int:

@@ -9,7 +9,7 @@ all of this lives in a private SafeLoader subclass.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,19 @@ class YList(list[Any]):
         return self.line
 
 
+def line_at(root: Any, path: Iterable[str | int], default: int = 1) -> int:
+    """The line of the deepest key or item of ``path`` that exists below ``root``."""
+    node, line = root, line_of(root, None, default)
+    for part in path:
+        if isinstance(node, YMap) and isinstance(part, str) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, YList) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = node.line_of(part), node[part]
+        else:
+            break
+    return line
+
+
 def line_of(node: Any, key: str | int | None = None, default: int = 1) -> int:
     """The line of ``node`` (or of its ``key``), falling back to ``default``."""
     if isinstance(node, YMap):
@@ -83,7 +96,14 @@ def _construct_mapping(loader: _LineLoader, node: MappingNode) -> YMap:
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a plain value", key_node.start_mark
             )
-        key_text = key if isinstance(key, str) else str(key)
+        # Keys are names in this language: keep them as written, so YAML 1.1's
+        # `on:`/`yes:` stay "on"/"yes" instead of becoming True.
+        if isinstance(key, str):
+            key_text = key
+        elif isinstance(key_node, ScalarNode):
+            key_text = str(key_node.value)
+        else:
+            key_text = str(key)
         if key_text in result:
             first = result.key_lines.get(key_text, result.line)
             raise _DuplicateKey(key_text, key_node.start_mark.line + 1, first)

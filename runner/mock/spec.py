@@ -59,8 +59,7 @@ def _related(a: tuple[str | int, ...], b: tuple[str | int, ...]) -> bool:
 def _schema_issues(data: Any) -> list[Issue]:
     issues = []
     for error in _validator().iter_errors(data):
-        # A bare `on:` arrives as "True" (YAML 1.1); the compiler calls it `on`.
-        path = tuple("on" if part == "True" else part for part in error.absolute_path)
+        path = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             for key in error.instance:

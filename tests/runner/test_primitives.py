@@ -109,3 +109,9 @@ def test_bad_durations_explain_the_format(text: object) -> None:
 def test_format_duration() -> None:
     assert [format_duration(s) for s in (0.012, 2.46, 42, 185, 7300)] == [
         "12ms", "2.5s", "42s", "3m05s", "2h01m"]
+
+
+def test_keys_stay_as_written_even_when_yaml_11_reads_them_as_booleans() -> None:
+    (doc,) = load_documents("faults:\n  - on: inbound\n    yes: 1\n", "f.yaml")
+    assert doc.data["faults"][0] == {"on": "inbound", "yes": 1}
+    assert doc.data["faults"][0].line_of("yes") == 3
