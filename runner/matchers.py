@@ -115,7 +115,8 @@ class Not(TextMatcher):
 def compile_regex(pattern: Any, *, ignore_case: bool = False,
                   path: tuple[str | int, ...] = ()) -> re.Pattern[str]:
     if not isinstance(pattern, str):
-        raise MatcherError(f"a regular expression must be a string, not {type_in_words(pattern)}",
+        what = type_in_words(pattern)
+        raise MatcherError(f"a regular expression must be a string, not {what}",
                            "quote the pattern", path)
     if len(pattern) > MAX_REGEX_LENGTH:
         raise MatcherError(f"the regular expression is longer than {MAX_REGEX_LENGTH} characters",

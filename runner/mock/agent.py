@@ -17,7 +17,8 @@ from typing import Any
 from runner.durations import DurationError, parse_duration
 from runner.errors import Problem, ScenarioFileError
 from runner.matchers import TEXT_MATCHER_KEYS, MatcherError, TextMatcher, compile_text_matcher
-from runner.suggest import did_you_mean, one_of, type_in_words
+from runner.suggest import did_you_mean, one_of
+from runner.suggest import type_in_words as _kind
 from runner.templating import (
     MOCK_TURN_NAMES,
     BadPlaceholder,
@@ -215,7 +216,8 @@ class _Compiler:
     def mapping(self, value: Any, path: Path, keys: tuple[str, ...], what: str,
                 example: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.fail(path, f"{what} must be a mapping, not {type_in_words(value)}", f"write e.g. {example}")
+            self.fail(path, f"{what} must be a mapping, not {_kind(value)}",
+                      f"write e.g. {example}")
             return None
         for key in value:
             if key not in keys:
@@ -233,7 +235,7 @@ class _Compiler:
         status, disabled = self.agent_settings(data.get("agent"))
         description = data.get("description", "")
         if not isinstance(description, str):
-            self.fail(("description",), f"`description` must be text, not {type_in_words(description)}",
+            self.fail(("description",), f"`description` must be text, not {_kind(description)}",
                       'write description: "What this agent is for"')
             description = ""
         agent = MockAgent(
@@ -263,7 +265,7 @@ class _Compiler:
             status = "active"
         elif status not in STATUSES:
             hint = did_you_mean(status, STATUSES) if isinstance(status, str) else ""
-            shown = f"'{status}'" if isinstance(status, str) else type_in_words(status)
+            shown = f"'{status}'" if isinstance(status, str) else _kind(status)
             self.fail(("agent", "status"),
                       f"`status` must be {one_of(STATUSES)}, not {shown}{hint}",
                       "write status: active (or archived / inactive)")
@@ -272,14 +274,14 @@ class _Compiler:
         commands = data.get("disabled_commands", [])
         if not isinstance(commands, list):
             self.fail(("agent", "disabled_commands"),
-                      f"`disabled_commands` must be a list, not {type_in_words(commands)}",
+                      f"`disabled_commands` must be a list, not {_kind(commands)}",
                       "write disabled_commands: [tell, whisper]")
             commands = []
         for index, command in enumerate(commands):
             if command in COMMANDS:
                 disabled.add(command)
             else:
-                shown = f"'{command}'" if isinstance(command, str) else type_in_words(command)
+                shown = f"'{command}'" if isinstance(command, str) else _kind(command)
                 hint = did_you_mean(command, COMMANDS) if isinstance(command, str) else ""
                 self.fail(("agent", "disabled_commands", index),
                           f"unknown support command {shown}{hint}",
@@ -289,7 +291,7 @@ class _Compiler:
     def operator(self, value: Any) -> str:
         if isinstance(value, str) and value.strip():
             return value
-        self.fail(("operator",), f"`operator` must be an e-mail address, not {type_in_words(value)}"
+        self.fail(("operator",), f"`operator` must be an e-mail address, not {_kind(value)}"
                   if not isinstance(value, str) else "`operator` is empty",
                   "write operator: qa@yourco.com")
         return DEFAULT_OPERATOR
@@ -305,7 +307,7 @@ class _Compiler:
                 self.check_template(item, ("initial_context", index), allow_turn_names=False)
             return tuple(value)
         self.fail(("initial_context",),
-                  f"`initial_context` must be a string or a list of strings, not {type_in_words(value)}",
+                  f"`initial_context` must be a string or a list of strings, not {_kind(value)}",
                   'write initial_context: ["Customer is a premium member"]')
         return ()
 
@@ -342,7 +344,7 @@ class _Compiler:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # `reply: 42` obviously means the text "42"
         if not isinstance(value, str):
-            self.fail((*path, key), f"`{key}` must be text or null, not {type_in_words(value)}",
+            self.fail((*path, key), f"`{key}` must be text or null, not {_kind(value)}",
                       f'write {key}: "Sure, I can help."')
             return default
         self.check_template(value, (*path, key), allow_turn_names=True)
@@ -369,7 +371,7 @@ class _Compiler:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(("replies",), f"`replies` must be a list of rules, not {type_in_words(value)}",
+            self.fail(("replies",), f"`replies` must be a list of rules, not {_kind(value)}",
                       'write replies: [{when: "(?i)refund", reply: "Sure."}]')
             return ()
         return tuple(r for i, item in enumerate(value) if (r := self.rule(item, i)) is not None)
@@ -383,7 +385,7 @@ class _Compiler:
         when = self.when(data["when"], (*path, "when")) if "when" in data else None
         state = data.get("state")
         if state is not None and not (isinstance(state, str) and state.strip()):
-            self.fail((*path, "state"), f"`state` must be a state name, not {type_in_words(state)}"
+            self.fail((*path, "state"), f"`state` must be a state name, not {_kind(state)}"
                       if not isinstance(state, str) else "`state` is empty",
                       "write state: collect_order")
             state = None
@@ -391,7 +393,7 @@ class _Compiler:
         if help_requested is not None and not isinstance(help_requested, bool):
             if not self.deferred(help_requested):
                 self.fail((*path, "help_requested"),
-                          f"`help_requested` must be true or false, not {type_in_words(help_requested)}",
+                          f"`help_requested` must be true or false, not {_kind(help_requested)}",
                           "write help_requested: true")
             help_requested = None
         fault = self.fault(data["fault"], (*path, "fault"), FAULT_KEYS) if "fault" in data else None
@@ -412,7 +414,7 @@ class _Compiler:
                 return _on_message(compile_text_matcher(spec, bare_string_is_regex=True, path=path))
             if not isinstance(spec, dict):
                 self.fail(path, f"`when` must be a regular expression or a mapping, "
-                          f"not {type_in_words(spec)}",
+                          f"not {_kind(spec)}",
                           'write when: "(?i)refund" or when: {whisper: {matches: "."}}; '
                           "leave `when` out to match every turn")
                 return None
@@ -459,7 +461,7 @@ class _Compiler:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(("faults",), f"`faults` must be a list, not {type_in_words(value)}",
+            self.fail(("faults",), f"`faults` must be a list, not {_kind(value)}",
                       "write faults: [{on: inbound, status: 502, times: 1}]")
             return ()
         faults = []
@@ -470,7 +472,7 @@ class _Compiler:
                 continue
             on = item.get("on", "any")
             if on not in FAULT_TARGETS:
-                shown = f"'{on}'" if isinstance(on, str) else type_in_words(on)
+                shown = f"'{on}'" if isinstance(on, str) else _kind(on)
                 hint = did_you_mean(on, FAULT_TARGETS) if isinstance(on, str) else ""
                 self.fail((*path, "on"), f"`on` must be {one_of(FAULT_TARGETS)}, not {shown}{hint}",
                           "write on: inbound")
@@ -480,7 +482,7 @@ class _Compiler:
                 times = None
             elif times is not None and (not isinstance(times, int) or isinstance(times, bool)
                                         or times < 1):
-                shown = repr(times) if isinstance(times, (int, float)) else type_in_words(times)
+                shown = repr(times) if isinstance(times, (int, float)) else _kind(times)
                 self.fail((*path, "times"), f"`times` must be a whole number ≥ 1, not {shown}",
                           "write times: 2 (or leave it out to fail every request)")
                 continue
@@ -498,21 +500,21 @@ class _Compiler:
         elif self.deferred(status):
             status = 500
         elif not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            shown = repr(status) if isinstance(status, (int, float)) else type_in_words(status)
+            shown = repr(status) if isinstance(status, (int, float)) else _kind(status)
             self.fail((*path, "status"), f"`status` must be an HTTP error status from 400 to 599, "
                       f"not {shown}", "write status: 502")
         error = data.get("error")
         if error is not None and not isinstance(error, str):
-            self.fail((*path, "error"), f"`error` must be text, not {type_in_words(error)}",
+            self.fail((*path, "error"), f"`error` must be text, not {_kind(error)}",
                       "write error: engine_unavailable")
         upstream = data.get("upstream_body")
         if upstream is not None and not isinstance(upstream, dict):
             self.fail((*path, "upstream_body"),
-                      f"`upstream_body` must be a mapping or null, not {type_in_words(upstream)}",
+                      f"`upstream_body` must be a mapping or null, not {_kind(upstream)}",
                       "write upstream_body: {state: busy, reason: engine_overloaded}")
         body = data.get("body")
         if body is not None and not isinstance(body, str):
-            self.fail((*path, "body"), f"`body` must be text, not {type_in_words(body)}",
+            self.fail((*path, "body"), f"`body` must be text, not {_kind(body)}",
                       'write body: "<html><body>502 Bad Gateway</body></html>"')
         headers = self.headers(data.get("headers"), (*path, "headers"))
         if len(self.issues) > before or not isinstance(status, int):
@@ -526,7 +528,7 @@ class _Compiler:
         if value is None:
             return ()
         if not isinstance(value, dict):
-            self.fail(path, f"`headers` must be a mapping, not {type_in_words(value)}",
+            self.fail(path, f"`headers` must be a mapping, not {_kind(value)}",
                       'write headers: {Retry-After: "1"}')
             return ()
         result = []
@@ -538,7 +540,7 @@ class _Compiler:
                           "Transfer-Encoding and Connection are set by the server")
                 continue
             if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-                self.fail(here, f"header values must be text or a number, not {type_in_words(raw)}",
+                self.fail(here, f"header values must be text or a number, not {_kind(raw)}",
                           f'write {name}: "1"')
                 continue
             text = str(raw)
