@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.report.conftest import RunPytest, WriteFile, allure_results, labels
+from tests.conftest import WriteFile
+from tests.report.conftest import RunPytest, allure_results, labels
 
 REFUND = """
     scenario: Refund is escalated

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from runner.report import render_html
-from tests.report.conftest import RunPytest, WriteFile, allure_results
+from tests.conftest import WriteFile
+from tests.report.conftest import RunPytest, allure_results
 from tests.report.test_render_html import HAS_ALLURE, ROOT, allure_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import WriteFile
 from tests.mock.serverproc import ServedMock, start_mock
-from tests.report.conftest import RunPytest, WriteFile
+from tests.report.conftest import RunPytest
 from tests.report.test_allure_pytest import GREETINGS, REFUND
 
 TOKEN = "tok-FAKE-7c1d9e55-never-print-me"

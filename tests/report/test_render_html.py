@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from runner.report import render_html
-from tests.report.conftest import RunPytest, WriteFile
+from tests.conftest import WriteFile
+from tests.report.conftest import RunPytest
 from tests.report.test_allure_pytest import GREETINGS, REFUND
 
 ROOT = Path(__file__).resolve().parents[2]
