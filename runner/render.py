@@ -116,8 +116,8 @@ def failure_report(result: ScenarioResult) -> str:
     if record is None:
         parts += [f"The run broke: {result.cause}", "", "Conversation:", chat_text(result)]
         return "\n".join(parts)
-    parts += ["Conversation up to the failing step (tell, whisper and context lines are "
-              "private: the customer never sees them):",
+    parts += ["Conversation up to the failing step (whisper, tell, context: never shown "
+              "to the customer):",
               chat_text(result, upto=record), ""]
     file = f"{result.scenario.file.name}:{record.step.line}"
     verb = "failed" if record.outcome == "failed" else "broke"

@@ -213,8 +213,8 @@ def test_failure_shows_the_chat_the_yaml_and_the_mismatch(pytester: pytest.Pytes
     result.stdout.fnmatch_lines([
         "Scenario 'S' (chat.scenario.yaml:1)",
         "  target: embedded mock · agent: agent_mock · customer: osvi-qa-* · session: *",
-        "Conversation up to the failing step (tell, whisper and context lines are private: "
-        "the customer never sees them):",
+        "Conversation up to the failing step (whisper, tell, context: never shown to the "
+        "customer):",
         "  00:0* step 1  customer    I want a refund",
         "  00:0*         agent       What's your order number?",
         "*(state collect_order · mode ai · *)",
