@@ -16,18 +16,14 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from runner.errors import Problem, ScenarioFileError
-from runner.schemas import schema_path
-from runner.validation import MOCK_SCHEMA, check_document, dedupe, validate_against
-from runner.yamlsrc import Document, YMap, load_file
+from runner.loader import MockFileCache, load_scenarios
+from runner.settings import DEFAULT_PATTERNS
 
-DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
 # Folders never worth searching for scenarios.
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
-
-AgentValidator = Callable[[Any, str], list[Problem]]
 
 
 class UsageError(Exception):
@@ -134,9 +130,9 @@ class CheckResult:
 
 
 def check_files(files: Iterable[Path], env: Mapping[str, str]) -> CheckResult:
-    """Check every document of every file; a shared mock agent file is checked once."""
+    """Check every file exactly as pytest collection does; shared mock files load once."""
     result = CheckResult()
-    mock_files: dict[Path, list[Problem]] = {}
+    mock_files = MockFileCache()
     for path in files:
         result.files += 1
         try:
@@ -147,117 +143,20 @@ def check_files(files: Iterable[Path], env: Mapping[str, str]) -> CheckResult:
                                 f"{type(error).__name__}: {error}",
                                 "please report it, with the file")]
             scenarios = 0
-        result.problems.extend(problems)
+        # A shared mock agent file's problems come back with every file using it.
+        result.problems.extend(p for p in problems if p not in result.problems)
         result.scenarios += scenarios
     return result
 
 
 def check_file(path: Path, env: Mapping[str, str],
-               mock_files: dict[Path, list[Problem]] | None = None) -> tuple[list[Problem], int]:
-    """The problems of one scenario file and how many scenarios it holds."""
-    mock_files = {} if mock_files is None else mock_files
-    file = str(path)
+               mock_files: MockFileCache | None = None) -> tuple[list[Problem], int]:
+    """The problems of one scenario file and how many test items it makes."""
     try:
-        documents = load_file(path)
+        scenarios = load_scenarios(Path(_display(path)), env, mock_files)
     except ScenarioFileError as error:
         return list(error.problems), 0
-    if not documents:
-        return [Problem(file, 1, "the file holds no scenario",
-                        "write at least `scenario:` and `steps:`")], 0
-    problems: list[Problem] = []
-    later: list[Problem] = []  # problems in mock agent files, after this file's own
-    for document in documents:
-        problems.extend(check_document(document.data, file, env))
-        problems.extend(_inline_mock(document, file))
-        mock_problems, other = _mock_file(document, path, mock_files)
-        problems.extend(mock_problems)
-        later.extend(other)
-    problems.extend(_duplicate_names(documents, file))
-    ordered = sorted(dedupe(problems), key=lambda p: p.line)
-    return ordered + later, len(documents)
-
-
-def _agent_validator() -> AgentValidator | None:
-    """The mock's own checks when the mock package provides them."""
-    try:
-        from runner.mock import validate_agent_spec
-    except ImportError:
-        return None
-    return validate_agent_spec
-
-
-def _inline_mock(document: Document, file: str) -> list[Problem]:
-    data = document.data
-    mock = data.get("mock") if isinstance(data, dict) else None
-    validator = _agent_validator()
-    if not isinstance(mock, dict) or validator is None:
-        return []  # without the mock's checks, the scenario schema has covered it
-    return validator(mock, file)
-
-
-def _mock_file(document: Document, path: Path,
-               seen: dict[Path, list[Problem]]) -> tuple[list[Problem], list[Problem]]:
-    """A `mock:` path: (problems at the `mock:` line, problems inside the agent file).
-
-    Problems inside an agent file are returned the first time it is used only.
-    """
-    data = document.data
-    spec = data.get("mock") if isinstance(data, dict) else None
-    if not isinstance(spec, str) or not spec.strip() or "{{" in spec:
-        return [], []
-    line = data.line_of("mock") if isinstance(data, YMap) else document.line
-    target = path.parent / spec
-    if not target.is_file():
-        where = "is a folder" if target.is_dir() else "not found"
-        return [Problem(str(path), line,
-                        f"mock agent file '{spec}' {where} (looked in {target.resolve()})",
-                        "give the path of a YAML file relative to this scenario file's "
-                        "folder, or write the agent inline under `mock:`")], []
-    key = target.resolve()
-    if key in seen:
-        return [], []
-    seen[key] = _check_agent_file(Path(_display(target)))
-    return [], seen[key]
-
-
-def _check_agent_file(path: Path) -> list[Problem]:
-    file = str(path)
-    try:
-        documents = load_file(path)
-    except ScenarioFileError as error:
-        return list(error.problems)
-    if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        line = documents[1].line if len(documents) > 1 else 1
-        return [Problem(file, line, "a mock agent file must hold exactly one mapping",
-                        "write the agent's keys (replies, default_reply, ...) at the top "
-                        "level of the file")]
-    data = documents[0].data
-    validator = _agent_validator()
-    if validator is not None:
-        return dedupe(validator(data, file))
-    if schema_path(MOCK_SCHEMA).is_file():
-        return validate_against(data, file, MOCK_SCHEMA)
-    return []
-
-
-def _duplicate_names(documents: list[Document], file: str) -> list[Problem]:
-    """Two scenarios of one file with the same name would be the same pytest item."""
-    first: dict[str, int] = {}
-    problems: list[Problem] = []
-    for document in documents:
-        data = document.data
-        name = data.get("scenario") if isinstance(data, dict) else None
-        if not isinstance(name, str) or (isinstance(data, dict) and data.get("examples")):
-            continue
-        line = data.line_of("scenario") if isinstance(data, YMap) else document.line
-        if name in first:
-            problems.append(Problem(file, line,
-                                    f"scenario name '{name}' is already used on line "
-                                    f"{first[name]}",
-                                    "give each scenario in a file its own name"))
-        else:
-            first[name] = line
-    return problems
+    return [], len(scenarios)
 
 
 # --------------------------------------------------------------------------- output

@@ -68,7 +68,8 @@ def load_scenarios(path: Path, env: Mapping[str, str],
         found = check_document(data, file, env)
         if not found and isinstance(data, YMap):
             mock, mock_source, mock_problems = _resolve_mock(data, path, cache)
-            found.extend(mock_problems)
+            # A shared mock file's problems are the same for every document using it.
+            found.extend(p for p in mock_problems if p not in problems)
             if not found:
                 try:
                     scenarios.extend(_build(data, path, env, mock, mock_source, source_lines))
@@ -90,10 +91,12 @@ def _resolve_mock(data: YMap, path: Path,
     if isinstance(spec, str):
         target = path.parent / spec
         if not target.is_file():
+            where = "is a folder" if target.is_dir() else "not found"
             return None, None, [Problem(
                 str(path), data.line_of("mock"),
-                f"mock agent file '{spec}' not found (looked for {target.resolve()})",
-                "give a path relative to this scenario file, or write the agent inline")]
+                f"mock agent file '{spec}' {where} (looked for {target.resolve()})",
+                "give the path of a YAML file relative to this scenario file's folder, "
+                "or write the agent inline under `mock:`")]
         loaded, problems = cache.get(target)
         return loaded, target, problems
     return spec, None, validate_agent_spec(spec, file=str(path))

@@ -122,7 +122,7 @@ def test_missing_mock_file_is_reported_at_the_mock_line(
     looked = (workdir / "s/agents/x.yaml").resolve()
     assert code == 1
     assert out.splitlines() == [
-        f"s/m.scenario.yaml:2: mock agent file 'agents/x.yaml' not found (looked in {looked}); "
+        f"s/m.scenario.yaml:2: mock agent file 'agents/x.yaml' not found (looked for {looked}); "
         "give the path of a YAML file relative to this scenario file's folder, or write the "
         "agent inline under `mock:`",
         "1 problem in 1 file",
