@@ -1,4 +1,5 @@
-# Entry points for people and CI. Each target bootstraps .venv on first use,
+# Entry points for people and CI. Each target bootstraps .venv on first use
+# (with the `semantic` extra, which the similar_to example scenario needs),
 # so a fresh clone needs nothing but Python 3.10+ (and Node 20+ for the HTML report).
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ REPORTS := reports
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 	@touch $@
 
 # Allure 3, pinned by package-lock.json.
@@ -25,7 +26,8 @@ scenarios: $(BIN)/pytest
 	@status=0; \
 	$(BIN)/pytest scenarios -p no:cacheprovider \
 	  --junitxml=$(REPORTS)/junit.xml \
-	  --alluredir=$(REPORTS)/allure-results --clean-alluredir || status=$$?; \
+	  --alluredir=$(REPORTS)/allure-results --clean-alluredir \
+	  --osvi-transcripts=$(REPORTS)/transcripts || status=$$?; \
 	$(MAKE) --no-print-directory report; \
 	exit $$status
 
@@ -51,4 +53,5 @@ check: $(BIN)/pytest
 
 # Keeps reports/history.jsonl, so trends survive a clean.
 clean:
-	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/junit.xml
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/allure-report $(REPORTS)/junit.xml \
+	  $(REPORTS)/transcripts

@@ -69,15 +69,19 @@ Send = Callable[[str, str, dict[str, Any] | None], Awaitable[tuple[int, Any]]]
 
 # -- the server ------------------------------------------------------------------------
 
-def start_server(directory: Path, log_level: str) -> tuple[subprocess.Popen[bytes], str, Path]:
-    agents = directory / "agents.yaml"
-    agents.write_text(AGENTS_YAML, encoding="utf-8")
+def start_server(directory: Path, log_level: str, agents_yaml: str | None = AGENTS_YAML
+                 ) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``osvi-mock serve`` on a free port of 127.0.0.1; ``agents_yaml=None``: the demo agent."""
+    agents: list[str] = []
+    if agents_yaml is not None:
+        (directory / "agents.yaml").write_text(agents_yaml, encoding="utf-8")
+        agents = ["--agents", str(directory / "agents.yaml")]
     out, log = directory / "stdout.txt", directory / "server.log"
     env = {**os.environ, "OSVI_MOCK_TOKEN": TOKEN}
     with out.open("wb") as stdout, log.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "runner.mock.server", "serve", "--host", "127.0.0.1",
-             "--port", "0", "--agents", str(agents), "--log-level", log_level],
+             "--port", "0", *agents, "--log-level", log_level],
             stdout=stdout, stderr=stderr, env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -223,7 +227,7 @@ async def client(number: int, send: Send, stats: Stats, expected: Expected, run:
                     stats.errors.append(f"client {number}: context bucket differs")
         else:
             if stats.budget < 3:
-                return
+                continue  # too few requests left for a whole takeover cycle
             stats.budget -= 3
             await timed(send, stats, "POST", support, {"command": "takeover"})
             mode = "support"

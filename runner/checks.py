@@ -129,6 +129,7 @@ class _Checker:
             self.check_applicable(step)
             self.check_matchers(step)
             self.check_save_names(step)
+        self.check_invariants()
         self.check_durations()
         self.check_variables()
 
@@ -232,6 +233,11 @@ class _Checker:
                 if key in error:
                     self.compile((*base, "error", key), error[key], text=True)
 
+    def check_invariants(self) -> None:
+        invariants = self.data.get("invariants")
+        if isinstance(invariants, dict) and "reply_never" in invariants:
+            self.compile(("invariants", "reply_never"), invariants["reply_never"], text=True)
+
     def compile(self, path: tuple[str | int, ...], spec: Any, *, text: bool) -> None:
         try:
             if text:
@@ -287,7 +293,7 @@ class _Checker:
             for name in step.saves():
                 saved_by.setdefault(name, step)
         every_name = static | set(saved_by) | MOCK_TURN_NAMES
-        for key in ("scenario", "agent", "customer", "skip", "xfail", "vars"):
+        for key in ("scenario", "agent", "customer", "skip", "xfail", "vars", "invariants"):
             self.check_strings((key,), static, every_name, None, saved_by)
         # The mock is filled in with vars and the examples row before the first step.
         self.check_strings(("mock",), static | MOCK_TURN_NAMES, every_name, None, saved_by)

@@ -9,6 +9,7 @@ status: 0 all valid, 1 problems found, 2 the command itself was used wrongly.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import fnmatch
 import json
 import os
@@ -16,11 +17,17 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from runner import semantic
+from runner.diff import DEFAULT_THRESHOLD, run_diff, write_json, write_text
 from runner.errors import Problem, ScenarioFileError
 from runner.loader import MockFileCache, load_scenarios
-from runner.settings import DEFAULT_PATTERNS
+from runner.matchers import DEFAULT_SIMILARITY
+from runner.record import STYLES, RecordError, apply, run_all, unified_diff, write_atomically
+from runner.redact import Redactor
+from runner.settings import DEFAULT_PATTERNS, SettingsError, build_settings
+from runner.transcript_store import TranscriptError
 
 # Folders never worth searching for scenarios.
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
@@ -66,7 +73,122 @@ def _parser() -> argparse.ArgumentParser:
                        help="text: one `file:line: message; fix` line per problem; "
                             "json: a list of {file, line, message, fix} for editors")
     check.set_defaults(handler=_run_check)
+    _add_record(commands)
+    _add_diff(commands)
     return parser
+
+
+def _add_record(commands: Any) -> None:
+    record = commands.add_parser(
+        "record", help="run a scenario and write the replies it got into it as expectations",
+        description="Run a scenario file (on the embedded mock, or live) and write an "
+                    "expectation for every customer/tell step that has no `reply` one yet, "
+                    "from the reply observed. Comments and layout are kept; the file is "
+                    "replaced atomically. Exit status: 0 written or nothing to add, 1 the "
+                    "file has problems or a run broke, 2 usage error.")
+    record.add_argument("file", metavar="FILE", help="the scenario file to record into")
+    record.add_argument("--target", choices=("mock", "live"), default="mock",
+                        help="where to run it (default: the embedded mock); live needs "
+                             "--base-url or OSVI_BASE_URL and the token in OSVI_API_TOKEN")
+    record.add_argument("--base-url", metavar="URL", default=None,
+                        help="the live API (default: OSVI_BASE_URL)")
+    record.add_argument("--agent", metavar="AGENT_UUID", default=None,
+                        help="agent for a scenario without `agent:` (default: OSVI_AGENT_UUID)")
+    record.add_argument("--style", choices=STYLES, default="contains",
+                        help="contains: the reply's key phrases (default); similar_to: the "
+                             "reply's meaning (needs the semantic extra to run); exact: the "
+                             "whole reply")
+    record.add_argument("--min", type=float, default=DEFAULT_SIMILARITY, metavar="SCORE",
+                        help="with --style similar_to: the `min` to write (default 0.8)")
+    record.add_argument("--overwrite", action="store_true",
+                        help="replace `reply` expectations the file already has")
+    record.add_argument("--dry-run", action="store_true",
+                        help="print the change as a unified diff; write nothing")
+    record.set_defaults(handler=_run_record)
+
+
+def _add_diff(commands: Any) -> None:
+    diff = commands.add_parser(
+        "diff", help="compare the transcripts of two runs: which replies changed in meaning",
+        description="Compare two runs' transcripts (folders written by pytest "
+                    "--osvi-transcripts, or report folders holding a transcripts/ folder): "
+                    "scenarios added or removed, outcome changes, and the replies whose "
+                    "meaning changed, most changed first. Exit status: 0 nothing changed in "
+                    "meaning, 1 something did, 2 usage error.")
+    diff.add_argument("run_a", metavar="RUN_A", help="the earlier run, e.g. last night's")
+    diff.add_argument("run_b", metavar="RUN_B", help="the later run, e.g. today's")
+    diff.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SCORE",
+                      help="replies less similar than this changed in meaning (default 0.9)")
+    diff.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text for people (default) or json for tools")
+    diff.set_defaults(handler=_run_diff)
+
+
+# --------------------------------------------------------------------------- record
+
+def _run_record(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"'{args.file}' is not a file")
+    if args.style == "similar_to" and not 0 <= args.min <= 1:
+        raise UsageError(f"--min {args.min} is not a number from 0 to 1")
+    env = os.environ
+    try:
+        scenarios = load_scenarios(path, env)
+    except ScenarioFileError as error:
+        for problem in error.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    base_url = (args.base_url or env.get("OSVI_BASE_URL")) if args.target == "live" else None
+    try:
+        settings = build_settings(target=args.target, base_url=base_url,
+                                  agent=args.agent or env.get("OSVI_AGENT_UUID"), timeout=None,
+                                  max_wait=None, scenario_timeout=None, patterns=None, env=env)
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+    redact = Redactor(settings.secrets).redact
+    if args.style == "similar_to" and not semantic.available():
+        print(f"note: {semantic.missing_message()} (to run the file; recording works without)",
+              file=sys.stderr)
+    try:
+        observed = asyncio.run(run_all(scenarios, settings.make_target, env, settings.agent))
+        before = path.read_text("utf-8")
+        outcome = apply(before, _display(path), observed, sorted({s.line for s in scenarios}),
+                        style=args.style, overwrite=args.overwrite, minimum=args.min)
+    except RecordError as error:
+        print(redact(f"osvi-scenarios record: {error}"), file=sys.stderr)
+        return 1
+    for note in outcome.notes:
+        print(redact(f"note: {note}"), file=sys.stderr)
+    if outcome.text == before:
+        print("nothing to record: every reply step already has a `reply` expectation")
+        return 0
+    if args.dry_run:
+        sys.stdout.write(redact(unified_diff(before, outcome.text, _display(path))))
+        return 0
+    write_atomically(path, outcome.text)
+    print(f"recorded {len(outcome.added)} "
+          f"{'reply' if len(outcome.added) == 1 else 'replies'} into {_display(path)} "
+          f"({args.style}, from {settings.describe()}); review with `git diff` and commit:")
+    for added in outcome.added:
+        print(f"  {added}")
+    return 0
+
+
+# --------------------------------------------------------------------------- diff
+
+def _run_diff(args: argparse.Namespace) -> int:
+    if not 0 <= args.threshold <= 1:
+        raise UsageError(f"--threshold {args.threshold} is not a number from 0 to 1")
+    try:
+        report = run_diff(Path(args.run_a), Path(args.run_b), threshold=args.threshold)
+    except TranscriptError as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        write_json(report, sys.stdout)
+    else:
+        write_text(report, sys.stdout)
+    return 1 if report.differs else 0
 
 
 # --------------------------------------------------------------------------- check

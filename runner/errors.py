@@ -23,7 +23,19 @@ class Problem:
 
     def format(self) -> str:
         text = f"{self.file}:{self.line}: {self.message}"
-        return f"{text}; {self.fix}" if self.fix else text
+        return printable(f"{text}; {self.fix}" if self.fix else text)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (and lone surrogates) spelled out as escapes.
+
+    Messages quote what the user wrote; an escape sequence in a key must not
+    clear a terminal or garble a CI log, and one problem stays one line.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") for c in text)
 
 
 class ScenarioFileError(Exception):

@@ -17,7 +17,12 @@ from typing import Any
 from runner.client import Exchange, TransportError
 from runner.durations import format_duration, parse_duration
 from runner.expectations import check_expectations
+from runner.hygiene import tidy_sessions
+from runner.invariants import Invariants
+from runner.judge import Judge, JudgeError
+from runner.mock.variants import mock_for_run
 from runner.model import Scenario, Step
+from runner.scoring import StepScorer
 from runner.targets import DEFAULT_MOCK_AGENT, Connection, Target
 from runner.templating import UndefinedVariable, render, render_tree
 from runner.transcript import Entry, EntryKind, Mismatch, ScenarioResult, StepRecord
@@ -47,7 +52,11 @@ def new_customer_id() -> str:
 
 class ScenarioRun:
     def __init__(self, scenario: Scenario, target: Target, env: Mapping[str, str], *,
-                 default_agent: str | None = None, run_id: str = "") -> None:
+                 default_agent: str | None = None, run_id: str = "",
+                 judge: Judge | None = None, run_number: int = 1,
+                 fresh_customer: bool = False) -> None:
+        """``run_number`` seeds the mock's choices; ``fresh_customer`` ignores
+        ``customer:`` so that repeated runs never share a session."""
         self.scenario = scenario
         self.target = target
         self.env = env
@@ -57,6 +66,11 @@ class ScenarioRun:
         self.result = ScenarioResult(scenario, target.label)
         self._default_agent = default_agent
         self._t0 = 0.0
+        self._judge = judge
+        self._run_number = run_number
+        self._fresh_customer = fresh_customer
+        self._customer_said: str | None = None  # the judge sees what the customer said
+        self.invariants = Invariants()
 
     def _resolve_identity(self) -> None:
         agent = self.scenario.agent or self._default_agent
@@ -69,7 +83,8 @@ class ScenarioRun:
         self.variables["agent"] = self.result.agent
         customer = self.scenario.customer
         self.result.customer = (str(render(customer, self.variables, self.env))
-                                if customer else new_customer_id())
+                                if customer and not self._fresh_customer
+                                else new_customer_id())
         self.variables["customer"] = self.result.customer
 
     async def run(self) -> ScenarioResult:
@@ -78,18 +93,32 @@ class ScenarioRun:
         self._t0 = time.perf_counter()
         try:
             self._resolve_identity()
+            self.invariants = Invariants.from_spec(
+                render_tree(self.scenario.invariants, self.variables, self.env))
         except (StepBroken, UndefinedVariable) as error:
             self.result.break_run(str(error))
             self.result.stopped = time.time()
             return self.result
         try:
-            async with self.target.connect(self.result.agent, self.scenario.mock) as connection:
-                await self._run_block(self.scenario.steps, connection, stop_on_failure=True)
-                await self._run_block(self.scenario.finally_steps, connection,
-                                      stop_on_failure=False)
+            mock = mock_for_run(self.scenario.mock, self._run_number, self.env)
+            async with self.target.connect(self.result.agent, mock) as connection:
+                connection.client.narrate = self._runner_line
+                try:
+                    await self._run_block(self.scenario.steps, connection, stop_on_failure=True)
+                    await self._run_block(self.scenario.finally_steps, connection,
+                                          stop_on_failure=False)
+                finally:
+                    # Also after a time limit or Ctrl-C: both arrive here as a cancellation.
+                    await tidy_sessions(self.result, connection.client, self.target.sessions,
+                                        self._runner_line)
         finally:
             self.result.stopped = time.time()
         return self.result
+
+    def _runner_line(self, text: str) -> None:
+        """A line of the runner's own doing (a retry, cleanup), under the latest step."""
+        if self.result.steps:
+            self._note("system", text, self.result.steps[-1].step)
 
     async def _run_block(self, steps: tuple[Step, ...], connection: Connection, *,
                          stop_on_failure: bool) -> None:
@@ -149,7 +178,16 @@ class ScenarioRun:
         if exchange.ok and not exchange.payload:
             raise StepBroken(f"HTTP {exchange.status} answer has no `data` object: "
                              f"{exchange.text[:200]!r}")
-        record.mismatches = check_expectations(expect, exchange, previous)
+        if step.action == "customer":
+            self._customer_said = _text(value)
+        scorer = StepScorer(self._judge, self._customer_said)
+        try:
+            record.mismatches = await check_expectations(expect, exchange, previous,
+                                                         scorer=scorer, scores=record.scores)
+            record.mismatches.extend(await self.invariants.check(step, value, exchange, scorer,
+                                                                 record.scores))
+        except JudgeError as error:
+            raise StepBroken(f"the LLM judge could not judge the reply: {error}") from None
         if exchange.ok:
             new_session = exchange.payload.get("session_id")
             if isinstance(new_session, str):
@@ -235,9 +273,11 @@ def _text(value: Any) -> str:
 
 async def run_scenario(scenario: Scenario, target: Target, env: Mapping[str, str], *,
                        default_agent: str | None = None, run_id: str = "",
-                       timeout: float | None = None) -> ScenarioResult:
+                       timeout: float | None = None, judge: Judge | None = None,
+                       run_number: int = 1, fresh_customer: bool = False) -> ScenarioResult:
     """Run ``scenario``; a time limit ends it as broken, keeping the transcript so far."""
-    run = ScenarioRun(scenario, target, env, default_agent=default_agent, run_id=run_id)
+    run = ScenarioRun(scenario, target, env, default_agent=default_agent, run_id=run_id,
+                      judge=judge, run_number=run_number, fresh_customer=fresh_customer)
     limit = scenario.timeout if scenario.timeout is not None else timeout
     if limit is None:
         return await run.run()

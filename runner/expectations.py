@@ -11,8 +11,9 @@ from typing import Any
 
 from runner.client import Exchange
 from runner.durations import format_duration, parse_duration
-from runner.matchers import compile_list_matcher, compile_text_matcher
-from runner.transcript import Mismatch
+from runner.matchers import Scorer, compile_list_matcher, compile_text_matcher
+from runner.scoring import collect
+from runner.transcript import Mismatch, Score
 
 _MISSING = object()
 
@@ -27,16 +28,26 @@ def show(value: Any) -> str:
     return text if len(text) <= 400 else text[:397] + "..."
 
 
-def _text(key: str, spec: Any, actual: Any) -> Mismatch | None:
-    actual_text: str | None
-    if actual is _MISSING or actual is None:
-        actual_text = None
-    else:
-        actual_text = actual if isinstance(actual, str) else str(actual)
-    failed = compile_text_matcher(spec).check(actual_text)
-    if failed is None and actual is not _MISSING:
-        return None
-    return Mismatch(key, failed or compile_text_matcher(spec).describe(), show(actual))
+class _Checker:
+    """Checks one step's text expectations, collecting the scores they produce."""
+
+    def __init__(self, scorer: Scorer | None, scores: list[Score] | None) -> None:
+        self.scorer = scorer
+        self.scores = scores if scores is not None else []
+
+    async def text(self, key: str, spec: Any, actual: Any) -> Mismatch | None:
+        actual_text: str | None
+        if actual is _MISSING or actual is None:
+            actual_text = None
+        else:
+            actual_text = actual if isinstance(actual, str) else str(actual)
+        matcher = compile_text_matcher(spec, scorer=self.scorer)
+        await matcher.prepare(actual_text)  # a judge or the model may take a while
+        failed = matcher.check(actual_text)
+        self.scores.extend(collect(key, matcher))
+        if failed is None and actual is not _MISSING:
+            return None
+        return Mismatch(key, failed or matcher.describe(), show(actual))
 
 
 def _describe_error(spec: dict[str, Any]) -> str:
@@ -50,7 +61,8 @@ def _describe_error(spec: dict[str, Any]) -> str:
     return "the call fails" + (" with " + ", ".join(parts) if parts else "")
 
 
-def _check_error(spec: dict[str, Any], exchange: Exchange) -> list[Mismatch]:
+async def _check_error(spec: dict[str, Any], exchange: Exchange,
+                       checker: _Checker) -> list[Mismatch]:
     if exchange.ok:
         return [Mismatch("error", _describe_error(spec),
                          f"the call succeeded (HTTP {exchange.status})")]
@@ -59,35 +71,42 @@ def _check_error(spec: dict[str, Any], exchange: Exchange) -> list[Mismatch]:
     if status is not None and exchange.status != status:
         found.append(Mismatch("error.status", str(status), str(exchange.status)))
     if "code" in spec:
-        mismatch = _text("error.code", spec["code"],
+        mismatch = await checker.text("error.code", spec["code"],
                          exchange.error_code if exchange.error_code is not None else _MISSING)
         if mismatch:
             found.append(mismatch)
     if "reason" in spec:
         reason = exchange.upstream.get("reason", _MISSING)
-        mismatch = _text("error.reason", spec["reason"], reason)
+        mismatch = await checker.text("error.reason", spec["reason"], reason)
         if mismatch:
             found.append(mismatch)
     return found
 
 
-def check_expectations(expect: dict[str, Any], exchange: Exchange,
-                       previous_session: str | None) -> list[Mismatch]:
-    """All mismatches between ``expect`` (already rendered) and ``exchange``."""
+async def check_expectations(expect: dict[str, Any], exchange: Exchange,
+                             previous_session: str | None, *, scorer: Scorer | None = None,
+                             scores: list[Score] | None = None) -> list[Mismatch]:
+    """All mismatches between ``expect`` (already rendered) and ``exchange``.
+
+    ``scorer`` serves ``similar_to`` and ``judge``; their scores, passed or not,
+    are appended to ``scores``. A judge that cannot be asked raises
+    :class:`runner.judge.JudgeError`.
+    """
+    checker = _Checker(scorer, scores)
     found: list[Mismatch] = []
     error_spec = expect.get("error")
     if error_spec is not None:
-        found.extend(_check_error(dict(error_spec), exchange))
+        found.extend(await _check_error(dict(error_spec), exchange, checker))
         if not exchange.ok and "state" in expect:
-            mismatch = _text("state", expect["state"],
-                             exchange.upstream.get("state", _MISSING))
+            mismatch = await checker.text("state", expect["state"],
+                                          exchange.upstream.get("state", _MISSING))
             if mismatch:
                 found.append(mismatch)
     if exchange.ok:
         data = exchange.payload
         for key in ("reply", "state", "active_human"):
             if key in expect:
-                mismatch = _text(key, expect[key], data.get(key, _MISSING))
+                mismatch = await checker.text(key, expect[key], data.get(key, _MISSING))
                 if mismatch:
                     found.append(mismatch)
         for key in ("mode", "help_requested"):

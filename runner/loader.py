@@ -7,6 +7,7 @@ fixes a file in one pass. ``examples`` rows expand into one scenario each.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from runner.durations import parse_duration
 from runner.errors import Problem, ScenarioFileError
 from runner.mock import validate_agent_spec
-from runner.model import ACTIONS, Link, Scenario, Step
+from runner.model import ACTIONS, Link, RepeatSpec, Scenario, Step
 from runner.templating import MOCK_TURN_NAMES, UndefinedVariable, render, render_tree
 from runner.validation import check_document
 from runner.yamlsrc import YList, YMap, load_documents, load_file, read_text
@@ -90,16 +91,38 @@ def _resolve_mock(data: YMap, path: Path,
         return None, None, []
     if isinstance(spec, str):
         target = path.parent / spec
-        if not target.is_file():
-            where = "is a folder" if target.is_dir() else "not found"
+        problem = _mock_file_problem(spec, target, path)
+        if problem is not None:
             return None, None, [Problem(
-                str(path), data.line_of("mock"),
-                f"mock agent file '{spec}' {where} (looked for {target.resolve()})",
+                str(path), data.line_of("mock"), problem,
                 "give the path of a YAML file relative to this scenario file's folder, "
                 "or write the agent inline under `mock:`")]
         loaded, problems = cache.get(target)
         return loaded, target, problems
     return spec, None, validate_agent_spec(spec, file=str(path))
+
+
+def _mock_file_problem(spec: str, target: Path, scenario: Path) -> str | None:
+    """Why ``mock: spec`` cannot be read as an agent file, or None when it can.
+
+    An agent file cannot include another, so the only way to go round in a
+    circle is a path back to the scenario itself, or a symbolic link loop.
+    """
+    where = f"(looked for {os.path.abspath(target)})"
+    try:
+        real = target.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, or a link loop (RuntimeError before 3.13)
+        if os.path.lexists(target):
+            return (f"mock agent file '{spec}' is a symbolic link that loops or leads "
+                    f"nowhere {where}")
+        return f"mock agent file '{spec}' not found {where}"
+    if real == scenario.resolve():
+        return f"mock agent file '{spec}' is this scenario file itself"
+    if real.is_dir():
+        return f"mock agent file '{spec}' is a folder {where}"
+    if not real.is_file():
+        return f"mock agent file '{spec}' is not a regular file (a pipe or a device?) {where}"
+    return None
 
 
 def _row_id(row: Mapping[str, Any], number: int) -> str:
@@ -157,8 +180,18 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             owner=data.get("owner"),
             links=tuple(_link(item) for item in data.get("links") or ()),
             source_lines=source_lines,
+            repeat=_repeat(data.get("repeat")),
+            invariants=dict(data.get("invariants") or {}),
         ))
     return built
+
+
+def _repeat(spec: Any) -> RepeatSpec | None:
+    if not isinstance(spec, dict):
+        return None
+    rate = spec.get("min_pass_rate")
+    return RepeatSpec(runs=int(spec.get("runs", 1)),
+                      min_pass_rate=float(rate) if rate is not None else None)
 
 
 def _reason(value: Any, default: str) -> str | None:

@@ -4,21 +4,34 @@ A matcher is compiled once from the YAML the author wrote and then checked
 against actual values. ``check`` returns ``None`` when the value matches, or a
 phrase naming what did not hold, so a report can show expected against actual.
 The same matchers decide which rule of a mock agent fires.
+
+Two matchers are scored rather than decided by the text alone: ``similar_to``
+(a local embedding model) and ``judge`` (an LLM behind HTTP). ``prepare`` does
+their slow work asynchronously before the synchronous ``check``; each keeps its
+score so reports can show it whether it passed or not (:func:`scores_of`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Sequence, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from runner import semantic
 from runner.suggest import did_you_mean, type_in_words
+
+if TYPE_CHECKING:
+    from runner.judge import Verdict
 
 TEXT_MATCHER_KEYS = (
     "equals", "contains", "contains_any", "not_contains", "matches", "not_matches",
     "starts_with", "ends_with", "ignore_case", "length", "any_of", "all_of", "not",
+    "similar_to", "judge",
 )
+DEFAULT_SIMILARITY = 0.8
+DEFAULT_JUDGE_SCORE = 0.7
 LIST_MATCHER_KEYS = ("contains", "not_contains", "length", "last", "equals")
 MAX_REGEX_LENGTH = 2000
 
@@ -38,6 +51,30 @@ def _quote(text: str) -> str:
     return '"' + short.replace('"', '\\"') + '"'
 
 
+class Scorer(Protocol):
+    """What scored matchers ask: a similarity model and an LLM judge."""
+
+    def similarity(self, reference: str, text: str) -> float:
+        """0..1: how close ``text`` is in meaning to ``reference``."""
+        ...
+
+    async def judge(self, criteria: str, text: str) -> Verdict:
+        """The judge's verdict on ``text``; raises :class:`runner.judge.JudgeError`."""
+        ...
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored check as it came out: shown in reports whether it passed or not."""
+
+    kind: str  # similar_to or judge
+    subject: str  # the reference text or the criteria
+    score: float
+    threshold: float
+    passed: bool
+    reason: str = ""
+
+
 class TextMatcher:
     """Base class: a condition on a string that may be null."""
 
@@ -47,8 +84,27 @@ class TextMatcher:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def children(self) -> Sequence[TextMatcher]:
+        return ()
+
+    async def prepare(self, actual: str | None) -> None:
+        """Do slow scoring (model, HTTP) ahead of ``check``; most matchers need none."""
+        for part in self.children():
+            await part.prepare(actual)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
+
+
+def walk(matcher: TextMatcher) -> Iterator[TextMatcher]:
+    yield matcher
+    for part in matcher.children():
+        yield from walk(part)
+
+
+def scores_of(matcher: TextMatcher) -> list[Scored]:
+    """The scores the last ``check`` produced, in the order the author wrote them."""
+    return [m.last for m in walk(matcher) if isinstance(m, _ScoredMatcher) and m.last]
 
 
 @dataclass(repr=False)
@@ -87,6 +143,9 @@ class AllOf(TextMatcher):
     def describe(self) -> str:
         return " and ".join(p.describe() for p in self.parts)
 
+    def children(self) -> Sequence[TextMatcher]:
+        return self.parts
+
 
 @dataclass(repr=False)
 class AnyOf(TextMatcher):
@@ -100,6 +159,9 @@ class AnyOf(TextMatcher):
     def describe(self) -> str:
         return "any of: " + " | ".join(f"({p.describe()})" for p in self.parts)
 
+    def children(self) -> Sequence[TextMatcher]:
+        return self.parts
+
 
 @dataclass(repr=False)
 class Not(TextMatcher):
@@ -110,6 +172,94 @@ class Not(TextMatcher):
 
     def describe(self) -> str:
         return f"not ({self.inner.describe()})"
+
+    def children(self) -> Sequence[TextMatcher]:
+        return (self.inner,)
+
+
+class _ScoredMatcher(TextMatcher):
+    """A matcher decided by a score against a threshold; remembers its last score."""
+
+    kind = ""
+
+    def __init__(self, subject: str, threshold: float) -> None:
+        self.subject = subject
+        self.threshold = threshold
+        self.last: Scored | None = None
+
+    def describe(self) -> str:
+        text = f"{self.kind} {_quote(self.subject)} (≥ {self.threshold:.2f})"
+        if self.last is not None:
+            text += f" — score {self.last.score:.2f}"
+            if self.last.reason:
+                text += f": {self.last.reason}"
+        return text
+
+    def _decide(self, score: float, reason: str = "") -> str | None:
+        self.last = Scored(self.kind, self.subject, score, self.threshold,
+                           score >= self.threshold, reason)
+        return None if self.last.passed else self.describe()
+
+    def _no_text(self) -> str:
+        self.last = None
+        return f"{self.describe()} — there is no text to score"
+
+
+class SimilarTo(_ScoredMatcher):
+    """Cosine similarity of sentence embeddings against a reference text."""
+
+    kind = "similar_to"
+
+    def __init__(self, subject: str, threshold: float, scorer: Scorer | None) -> None:
+        super().__init__(subject, threshold)
+        self._scorer = scorer
+        self._scores: dict[str, float] = {}
+
+    def _score(self, actual: str) -> float:
+        if self._scorer is not None:
+            return self._scorer.similarity(self.subject, actual)
+        return semantic.similarity(self.subject, actual)
+
+    async def prepare(self, actual: str | None) -> None:
+        if actual is not None and actual not in self._scores:
+            # In a thread: the first call loads the model (about a second).
+            self._scores[actual] = await asyncio.to_thread(self._score, actual)
+
+    def check(self, actual: str | None) -> str | None:
+        if actual is None:
+            return self._no_text()
+        if actual not in self._scores:
+            self._scores[actual] = self._score(actual)
+        return self._decide(self._scores[actual])
+
+
+class Judge(_ScoredMatcher):
+    """An LLM's verdict on the text against the author's criteria."""
+
+    kind = "judge"
+
+    def __init__(self, subject: str, threshold: float, scorer: Scorer | None) -> None:
+        super().__init__(subject, threshold)
+        self._scorer = scorer
+        self._verdicts: dict[str, Verdict] = {}
+
+    async def prepare(self, actual: str | None) -> None:
+        if actual is None or actual in self._verdicts:
+            return
+        if self._scorer is None:
+            from runner.judge import JudgeError  # late: the judge client needs httpx
+
+            raise JudgeError("no judge is configured for this check")
+        self._verdicts[actual] = await self._scorer.judge(self.subject, actual)
+
+    def check(self, actual: str | None) -> str | None:
+        if actual is None:
+            return self._no_text()
+        verdict = self._verdicts.get(actual)
+        if verdict is None:
+            self.last = None
+            return f"{self.describe()} — not judged"
+        return self._decide(verdict.score, verdict.reason)
 
 
 def compile_regex(pattern: Any, *, ignore_case: bool = False,
@@ -161,13 +311,66 @@ def _length_text(low: int | None, high: int | None, unit: str) -> str:
     return f"has at most {high} {unit}"
 
 
+def _threshold(value: Any, key: str, default: float, path: tuple[str | int, ...]) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise MatcherError(f"`{key}` must be a number from 0 to 1", f"write {key}: {default}",
+                           (*path, key))
+    return float(value)
+
+
+def _similar_to(value: Any, scorer: Scorer | None, path: tuple[str | int, ...]) -> TextMatcher:
+    here = (*path, "similar_to")
+    example = 'write similar_to: {text: "What is your order number?", min: 0.8}'
+    if isinstance(value, str):
+        text, minimum = value, DEFAULT_SIMILARITY
+    elif isinstance(value, dict) and isinstance(value.get("text"), str) \
+            and set(value) <= {"text", "min"}:
+        text = value["text"]
+        minimum = _threshold(value.get("min"), "min", DEFAULT_SIMILARITY, here)
+    else:
+        raise MatcherError("`similar_to` takes a text, or {text: ..., min: 0.8}", example, here)
+    if not text.strip():
+        raise MatcherError("`similar_to` needs a non-empty text to compare with", example, here)
+    if scorer is None and not semantic.available():
+        raise MatcherError(semantic.missing_message(),
+                           "or compare without the model, e.g. with contains or matches", here)
+    return SimilarTo(text, minimum, scorer)
+
+
+def _judge(value: Any, scorer: Scorer | None, allow: bool,
+           path: tuple[str | int, ...]) -> TextMatcher:
+    here = (*path, "judge")
+    if not allow:
+        raise MatcherError("`judge` cannot be used here: only a scenario step's `expect` or its "
+                           "`invariants` can ask the LLM judge",
+                           "use similar_to, contains or matches instead", here)
+    example = 'write judge: {criteria: "The reply apologises and offers a refund", min_score: 0.7}'
+    if isinstance(value, str):
+        criteria, minimum = value, DEFAULT_JUDGE_SCORE
+    elif isinstance(value, dict) and isinstance(value.get("criteria"), str) \
+            and set(value) <= {"criteria", "min_score"}:
+        criteria = value["criteria"]
+        minimum = _threshold(value.get("min_score"), "min_score", DEFAULT_JUDGE_SCORE, here)
+    else:
+        raise MatcherError("`judge` takes the criteria, or {criteria: ..., min_score: 0.7}",
+                           example, here)
+    if not criteria.strip():
+        raise MatcherError("`judge` needs criteria saying what a good reply does", example, here)
+    return Judge(criteria, minimum, scorer)
+
+
 def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
                          path: tuple[str | int, ...] = (),
-                         ignore_case: bool = False) -> TextMatcher:
+                         ignore_case: bool = False, scorer: Scorer | None = None,
+                         allow_judge: bool = True) -> TextMatcher:
     """Compile a text matcher written as a string, ``null`` or a mapping.
 
     A bare string is an exact match, except where ``bare_string_is_regex`` (the
     ``when`` of a mock rule), where it is a regex searched in the text.
+    ``scorer`` serves ``similar_to`` and ``judge`` (default: the local model, and
+    no judge); ``allow_judge`` is False where no judge can be asked (the mock).
     """
     if spec is None:
         return IsNull()
@@ -230,11 +433,19 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
             if not isinstance(value, list) or not value:
                 raise MatcherError(f"`{key}` takes a non-empty list of matchers",
                                    f'write {key}: [{{contains: "a"}}, {{contains: "b"}}]', here)
-            subs = [compile_text_matcher(v, path=(*here, i), ignore_case=icase)
+            subs = [compile_text_matcher(v, path=(*here, i), ignore_case=icase, scorer=scorer,
+                                         allow_judge=allow_judge,
+                                         bare_string_is_regex=bare_string_is_regex)
                     for i, v in enumerate(value)]
             parts.append(AnyOf(subs) if key == "any_of" else AllOf(subs))
         elif key == "not":
-            parts.append(Not(compile_text_matcher(value, path=here, ignore_case=icase)))
+            parts.append(Not(compile_text_matcher(value, path=here, ignore_case=icase,
+                                                  scorer=scorer, allow_judge=allow_judge,
+                                                  bare_string_is_regex=bare_string_is_regex)))
+        elif key == "similar_to":
+            parts.append(_similar_to(value, scorer, path))
+        elif key == "judge":
+            parts.append(_judge(value, scorer, allow_judge, path))
     if not parts:
         raise MatcherError("`ignore_case` alone checks nothing",
                            "add a key such as contains, matches or equals", path)
@@ -316,7 +527,7 @@ def compile_list_matcher(spec: Any, path: tuple[str | int, ...] = ()) -> ListMat
     for key, value in spec.items():
         here = (*path, key)
         if key in ("contains", "not_contains", "last"):
-            item = compile_text_matcher(value, path=here)
+            item = compile_text_matcher(value, path=here, allow_judge=False)
             checks.append(_item_check(key, item))
         elif key == "length":
             low, high = _length_bounds(value, here)

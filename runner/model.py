@@ -52,6 +52,14 @@ class Link:
 
 
 @dataclass(frozen=True)
+class RepeatSpec:
+    """``repeat: {runs: N, min_pass_rate: 0.8}``: run the conversation N times."""
+
+    runs: int
+    min_pass_rate: float | None = None  # None: every run must pass, unless overridden
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     file: Path
@@ -76,6 +84,8 @@ class Scenario:
     owner: str | None = None
     links: tuple[Link, ...] = ()
     source_lines: tuple[str, ...] = ()
+    repeat: RepeatSpec | None = None
+    invariants: dict[str, Any] = field(default_factory=dict)
 
     @property
     def test_name(self) -> str:

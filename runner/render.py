@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 
 from runner.model import Step
-from runner.transcript import Entry, ScenarioResult, StepRecord
+from runner.transcript import Entry, ScenarioResult, Score, StepRecord
 
 _LABEL = {
     "customer": "customer",
@@ -23,6 +24,7 @@ _LABEL = {
     "command": "command",
     "wait": "wait",
     "error": "error",
+    "system": "runner",
 }
 _WIDTH = 100
 _INDENT = 22
@@ -39,7 +41,7 @@ def _entry_lines(entry: Entry, show_step: bool) -> list[str]:
     head = f"{step:<7} {label:<11} "
     if entry.kind == "agent" and entry.text is None:
         body = "(no reply)"
-    elif entry.kind in ("command", "wait"):
+    elif entry.kind in ("command", "wait", "system"):
         body = " ".join(p for p in (entry.text or "", entry.detail) if p)
     else:
         body = entry.text if entry.text is not None else "(empty)"
@@ -47,7 +49,7 @@ def _entry_lines(entry: Entry, show_step: bool) -> list[str]:
     lines = [f"  {_clock(entry.at)} {head}{wrapped[0]}"]
     pad = " " * (_INDENT + 10)
     lines.extend(pad + line for line in wrapped[1:])
-    if entry.detail and entry.kind not in ("command", "wait"):
+    if entry.detail and entry.kind not in ("command", "wait", "system"):
         lines.append(pad + f"({entry.detail})")
     return lines
 
@@ -56,12 +58,24 @@ def chat_text(result: ScenarioResult, upto: StepRecord | None = None) -> str:
     """The conversation, one labelled line per message, in order."""
     lines: list[str] = []
     last_step: Step | None = None
+    scores = {id(record.step): record.scores for record in result.steps if record.scores}
     for entry in result.entries:
         if upto is not None and _after(entry.step, upto.step):
             break
+        if entry.step is not last_step and last_step is not None:
+            lines.extend(_score_lines(scores.get(id(last_step), ())))
         lines.extend(_entry_lines(entry, show_step=entry.step is not last_step))
         last_step = entry.step
+    if last_step is not None:
+        lines.extend(_score_lines(scores.get(id(last_step), ())))
     return "\n".join(lines) if lines else "  (nothing was said)"
+
+
+def _score_lines(scores: Iterable[Score]) -> list[str]:
+    """Scored checks (similar_to, judge) under their step, passed or not."""
+    pad = " " * (_INDENT + 10)
+    return [pad + line for score in scores
+            for line in textwrap.wrap(f"[score] {score.describe()}", _WIDTH - _INDENT)]
 
 
 def _after(step: Step, limit: Step) -> bool:

@@ -3,25 +3,39 @@
 A target opens a :class:`Connection` per scenario. Each embedded-mock scenario
 gets its own engine and clock, so scenarios never share state and can later
 run concurrently in one event loop.
+
+A target also says what happens to the sessions a scenario opened: the
+embedded mock's vanish with its engine; a live API's are closed when the
+scenario ends (see :mod:`runner.hygiene`), unless the run keeps them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import cache
+from typing import Any, Literal, Protocol
 
 import httpx
 
 from runner import EMBEDDED_MOCK_TOKEN, __version__
-from runner.client import OsviClient
+from runner.client import DEFAULT_RETRIES, OsviClient, public_url
 from runner.durations import format_duration
 from runner.mock import Engine, ManualClock, MockAgent, create_app, demo_agent_spec
+from runner.ratelimit import TokenBucket
 
 USER_AGENT = f"osvi-scenarios/{__version__}"
 DEFAULT_MOCK_AGENT = "agent_mock"
+
+# "discard": the sessions go away with the target (the embedded mock);
+# "close": close each one when its scenario ends; "keep": leave them open.
+SessionPolicy = Literal["discard", "close", "keep"]
+
+__all__ = ["DEFAULT_MOCK_AGENT", "Connection", "LiveTarget", "MockTarget", "SessionPolicy",
+           "Target", "public_url"]
 
 
 class Connection(Protocol):
@@ -59,6 +73,7 @@ class _LiveConnection:
 class Target(Protocol):
     kind: str  # "mock" or "live"
     label: str  # for reports; never holds credentials
+    sessions: SessionPolicy
 
     def connect(self, agent: str, mock: dict[str, Any] | None) -> Any:
         """An async context manager yielding a :class:`Connection`."""
@@ -68,9 +83,13 @@ class Target(Protocol):
 class MockTarget:
     kind = "mock"
     label = "embedded mock"
+    sessions: SessionPolicy = "discard"
 
-    def __init__(self, *, timeout: float) -> None:
+    def __init__(self, *, timeout: float, contract: bool = True,
+                 limiter: TokenBucket | None = None) -> None:
         self._timeout = timeout
+        self._contract = contract
+        self._limiter = limiter
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
@@ -82,18 +101,42 @@ class MockTarget:
             transport=transport, base_url="http://osvi-mock",
             headers={"API-Token": EMBEDDED_MOCK_TOKEN, "User-Agent": USER_AGENT},
         ) as http:
-            yield _MockConnection(OsviClient(http, timeout=self._timeout), engine)
+            # No retries: the in-process mock has no connection to lose, and its
+            # injected 429/503 faults are there to be seen.
+            client = OsviClient(http, timeout=self._timeout, contract=self._contract,
+                                label="the embedded mock", limiter=self._limiter)
+            yield _MockConnection(client, engine)
+
+
+@cache
+def _tls_context() -> ssl.SSLContext | bool:
+    """httpx's default certificate checks, built once per process.
+
+    Building them loads the CA bundle (about 30 ms); every live scenario opens
+    its own client, so a per-client context would cost more than its requests.
+    """
+    make = getattr(httpx, "create_ssl_context", None)  # public from httpx 0.28
+    return make() if make is not None else True
 
 
 class LiveTarget:
     kind = "live"
 
-    def __init__(self, *, base_url: str, token: str, timeout: float, max_wait: float) -> None:
+    def __init__(self, *, base_url: str, token: str, timeout: float, max_wait: float,
+                 retries: int = DEFAULT_RETRIES, contract: bool = True,
+                 keep_sessions: bool = False, limiter: TokenBucket | None = None) -> None:
         self.label = public_url(base_url)
+        self._limiter = limiter
+        self.sessions: SessionPolicy = "keep" if keep_sessions else "close"
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
         self._max_wait = max_wait
+        self._retries = retries
+        self._contract = contract
+
+    def __repr__(self) -> str:  # never the token, whatever prints this object
+        return f"LiveTarget({self.label!r})"
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
@@ -102,11 +145,9 @@ class LiveTarget:
             headers={"API-Token": self._token, "User-Agent": USER_AGENT,
                      "Content-Type": "application/json"},
             timeout=self._timeout,
+            verify=_tls_context(),
         ) as http:
-            yield _LiveConnection(OsviClient(http, timeout=self._timeout), self._max_wait)
-
-
-def public_url(url: str) -> str:
-    """``url`` without user info or query, safe to print and store in reports."""
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(username=None, password=None, query=None, fragment=None))
+            client = OsviClient(http, timeout=self._timeout, retries=self._retries,
+                                contract=self._contract, label=self.label.rstrip("/"),
+                                limiter=self._limiter)
+            yield _LiveConnection(client, self._max_wait)

@@ -7,18 +7,23 @@ them afterwards. Nothing here talks to the API or to pytest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from runner.client import Exchange
 from runner.model import Scenario, Step
 
+if TYPE_CHECKING:
+    from runner.repeat import Repetition
+
 EntryKind = Literal[
     "customer", "agent", "operator", "tell", "whisper", "context", "command", "wait", "error",
+    "system",
 ]
 Outcome = Literal["passed", "failed", "broken", "skipped"]
 
 # Kinds the customer never sees: the chat display marks them as private notes.
-PRIVATE_KINDS = frozenset({"tell", "whisper", "context", "command", "wait", "error"})
+# "system" lines are the runner's own doing (a retry, closing sessions at the end).
+PRIVATE_KINDS = frozenset({"tell", "whisper", "context", "command", "wait", "error", "system"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,28 @@ class Mismatch:
     key: str
     expected: str
     actual: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A scored check (``similar_to``, ``judge``): shown in every report, pass or fail."""
+
+    key: str  # what was checked: reply, invariant.reply_never...
+    kind: str  # similar_to or judge
+    subject: str  # the reference text or the judge's criteria
+    score: float
+    threshold: float
+    passed: bool
+    reason: str = ""  # the judge's reason
+    below: bool = False  # the check wants the score BELOW the threshold (reply_never)
+
+    def describe(self) -> str:
+        """``reply judge "polite" 0.85 (≥ 0.70) ✓ — it apologises``."""
+        mark = "✓" if self.passed else "✗"
+        short = self.subject if len(self.subject) <= 60 else self.subject[:57] + "..."
+        bound = f"< {self.threshold:.2f}" if self.below else f"≥ {self.threshold:.2f}"
+        text = f'{self.key} {self.kind} "{short}" {self.score:.2f} ({bound}) {mark}'
+        return f"{text} — {self.reason}" if self.reason else text
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,7 @@ class StepRecord:
     mismatches: list[Mismatch] = field(default_factory=list)
     outcome: Outcome = "passed"
     cause: str | None = None  # one line, for a broken step
+    scores: list[Score] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
@@ -72,8 +100,11 @@ class ScenarioResult:
     entries: list[Entry] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    unclosed: dict[str, str] = field(default_factory=dict)  # session -> why it is still open
     outcome: Outcome = "passed"
     cause: str | None = None
+    # Set on the result of a repeated scenario: every run and the pass rates.
+    repetition: Repetition | None = None
 
     @property
     def failed_step(self) -> StepRecord | None:

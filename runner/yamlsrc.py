@@ -9,6 +9,8 @@ all of this lives in a private SafeLoader subclass.
 
 from __future__ import annotations
 
+import re
+import stat
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,9 @@ from runner.errors import Problem, ScenarioFileError
 # many nodes is refused before anything walks it.
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
+# Thirty times the largest example scenario, and what the pure-Python parser
+# reads in about a second: a bigger file is refused before it is parsed.
+MAX_FILE_BYTES = 128 * 1024
 
 
 class YMap(dict[str, Any]):
@@ -60,12 +65,11 @@ def line_at(root: Any, path: Iterable[str | int], default: int = 1) -> int:
     """The line of the deepest key or item of ``path`` that exists below ``root``."""
     node, line = root, line_of(root, None, default)
     for part in path:
-        if isinstance(node, YMap) and isinstance(part, str) and part in node:
-            line, node = node.line_of(part), node[part]
-        elif isinstance(node, YList) and isinstance(part, int) and 0 <= part < len(node):
-            line, node = node.line_of(part), node[part]
-        else:
+        in_map = isinstance(node, YMap) and isinstance(part, str) and part in node
+        in_list = isinstance(node, YList) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_map or in_list):
             break
+        line, node = node.line_of(part), node[part]
     return line
 
 
@@ -80,6 +84,33 @@ def line_of(node: Any, key: str | int | None = None, default: int = 1) -> int:
 
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that builds YMap/YList; registered constructors stay private to it."""
+
+    # PyYAML's scanner does work in proportion to the nesting at every token, so
+    # 50,000 `[` would keep it busy for minutes: refuse deep nesting as it is read.
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark().line + 1)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if len(self.indents) >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark().line + 1)
+        return bool(super().add_indent(column))
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Recursive(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _BadText(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line, self.message = line, message
 
 
 class _TooLarge(Exception):
@@ -125,8 +156,38 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _construct_str(loader: _LineLoader, node: ScalarNode) -> str:
+    # A "\ud800" escape yields half a character: it cannot be printed, sent as
+    # JSON or written to a report, so it is refused where it is written.
+    text = str(loader.construct_scalar(node))
+    found = _SURROGATE.search(text)
+    if found:
+        raise _BadText(node.start_mark.line + 1,
+                       f"the text holds the escape \\u{ord(found.group()):04x}, half of a "
+                       "UTF-16 pair, which is not a character")
+    return text
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+_FastLineLoader: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLineLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """The same loader on libyaml's parser, for files that are not too deep for it."""
+
+    _FastLineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    _FastLineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+    _FastLineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+# libyaml composes nodes by C recursion: nesting some 10^5 deep crashes the
+# process instead of raising. 20,000 levels were seen to be fine; files that
+# might nest deeper than this go to the pure-Python parser, which refuses them.
+_FAST_MAX_NESTING = 10_000
 
 
 def _measure(node: Node) -> tuple[int, int]:
@@ -136,11 +197,14 @@ def _measure(node: Node) -> tuple[int, int]:
     whose expansion would be astronomically large.
     """
     memo: dict[int, tuple[int, int]] = {}
+    path: set[int] = set()  # the nodes being visited: meeting one again is a cycle
 
     def visit(current: Node, level: int) -> tuple[int, int]:
         key = id(current)
         if key in memo:
             return memo[key]
+        if key in path:
+            raise _Recursive(current.start_mark.line + 1)
         if level > MAX_DEPTH:
             return 1, level
         children: list[Node] = []
@@ -149,10 +213,12 @@ def _measure(node: Node) -> tuple[int, int]:
         elif isinstance(current, MappingNode):
             children = [n for pair in current.value for n in pair]
         size, depth = 1, 1
+        path.add(key)
         for child in children:
             child_size, child_depth = visit(child, level + 1)
             size = min(size + child_size, MAX_EXPANDED_NODES + 1)
             depth = max(depth, child_depth + 1)
+        path.discard(key)
         memo[key] = (size, depth)
         return memo[key]
 
@@ -167,10 +233,27 @@ class Document:
         self.line = line
 
 
-def _friendly_yaml_error(path: str, error: yaml.YAMLError) -> Problem:
+def _friendly_yaml_error(path: str, error: yaml.YAMLError, text: str = "") -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        # Raised before parsing starts, with a character offset instead of a mark.
+        line = text.count("\n", 0, error.position) + 1
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return Problem(path, line, f"the file holds the control character U+{code:04X}, "
+                       "which YAML does not allow",
+                       "delete it (most editors do not show it; it often comes with "
+                       "copy and paste)")
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     problem = getattr(error, "problem", None) or str(error)
+    tag = re.search(r"could not determine a constructor for the tag '([^']*)'", problem)
+    if tag:
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return Problem(path, line, f"the YAML tag '{shown}' is not supported",
+                       "remove it: scenario files hold plain values (a shared mock agent is "
+                       "`mock: path/to/agent.yaml`)")
+    if problem == "a mapping key must be a plain value":
+        return Problem(path, line, "a key must be a plain word, not a list or a mapping",
+                       "write keys as words, e.g. `customer:`")
     if "'\\t'" in problem or "\\t" in problem or "tab" in problem:
         return Problem(path, line, "a tab character is used for indentation",
                        "indent YAML with spaces only")
@@ -181,9 +264,33 @@ def _friendly_yaml_error(path: str, error: yaml.YAMLError) -> Problem:
 
 
 def load_documents(text: str, path: str | Path) -> list[Document]:
-    """Parse every YAML document in ``text``; raise :class:`ScenarioFileError` on any problem."""
+    """Parse every YAML document in ``text``; raise :class:`ScenarioFileError` on any problem.
+
+    libyaml's parser (about ten times faster: it decides how fast a suite of
+    thousands of files is collected) reads files it can safely nest through;
+    a file with any problem is read again by the pure-Python one, whose
+    messages every located error is worded from.
+    """
     name = str(path)
-    loader = _LineLoader(text)
+    if _FastLineLoader is not None and _nesting_bound(text) <= _FAST_MAX_NESTING:
+        try:
+            return _load(text, name, _FastLineLoader)
+        except ScenarioFileError:
+            pass
+    return _load(text, name, _LineLoader)
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deep ``text`` can nest: every level opens with one of these."""
+    return sum(text.count(mark) for mark in "[{-:?")
+
+
+def _load(text: str, name: str, loader_class: type[_LineLoader] | type[_FastLineLoader]
+          ) -> list[Document]:
+    try:
+        loader = loader_class(text)
+    except yaml.YAMLError as error:  # the reader checks every character up front
+        raise ScenarioFileError([_friendly_yaml_error(name, error, text)]) from None
     documents: list[Document] = []
     try:
         while loader.check_node():
@@ -211,6 +318,18 @@ def load_documents(text: str, path: str | Path) -> list[Document]:
         raise ScenarioFileError.single(
             name, big.line, "the YAML expands to too many values (an alias bomb?)",
             "write the values out instead of nesting aliases") from None
+    except _TooDeep as deep:
+        raise ScenarioFileError.single(
+            name, deep.line, f"the YAML is nested more than {MAX_DEPTH} levels deep",
+            "flatten the structure; scenarios never need this depth") from None
+    except _Recursive as loop:
+        raise ScenarioFileError.single(
+            name, loop.line, "an alias (`*name`) refers to the list or mapping that holds it, "
+            "so it never ends", "remove the alias, or point it at something outside") from None
+    except _BadText as bad:
+        raise ScenarioFileError.single(
+            name, bad.line, bad.message,
+            "write the character itself, or escape a whole one as \\UXXXXXXXX") from None
     except yaml.YAMLError as error:
         raise ScenarioFileError([_friendly_yaml_error(name, error)]) from None
     except RecursionError:
@@ -223,12 +342,29 @@ def load_documents(text: str, path: str | Path) -> list[Document]:
 
 
 def read_text(path: Path) -> str:
-    """Read a YAML file as UTF-8, turning decoding problems into a located error."""
+    """Read a YAML file as UTF-8, turning decoding problems into a located error.
+
+    Only ordinary files are read (a named pipe would block forever), and at most
+    :data:`MAX_FILE_BYTES` of them.
+    """
     try:
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
+            raise ScenarioFileError.single(
+                path, 1, f"this is {kind}, not an ordinary file",
+                "scenario and mock agent files must be ordinary text files")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioFileError.single(path, 1, f"cannot read the file: {error.strerror}",
-                                       "check that it exists and is readable") from None
+        raise ScenarioFileError.single(
+            path, 1, f"cannot read the file: {(error.strerror or str(error)).lower()}",
+            "check that it exists and is readable") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioFileError.single(
+            path, 1, f"the file is {_size(info.st_size)}; a scenario or mock agent file may "
+            f"have at most {_size(MAX_FILE_BYTES)}",
+            "split it into several files, and keep long texts short")
     if b"\x00" in raw:
         raise ScenarioFileError.single(path, 1, "the file is binary, not YAML text",
                                        "save it as UTF-8 text")
@@ -239,6 +375,10 @@ def read_text(path: Path) -> str:
         raise ScenarioFileError.single(
             path, line, f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
             "save the file as UTF-8") from None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MiB" if count >= 1024 * 1024 else f"{count // 1024} KiB"
 
 
 def load_file(path: Path) -> list[Document]:

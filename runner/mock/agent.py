@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
 from runner.durations import DurationError, parse_duration
 from runner.errors import Problem, ScenarioFileError
 from runner.matchers import TEXT_MATCHER_KEYS, MatcherError, TextMatcher, compile_text_matcher
+from runner.mock.variants import DEFAULT_SEED, flaky_now, pick
 from runner.suggest import did_you_mean, one_of
 from runner.suggest import type_in_words as _kind
 from runner.templating import (
@@ -33,10 +34,10 @@ Path = tuple[str | int, ...]
 COMMANDS = ("takeover", "tell", "whisper", "end", "close")
 STATUSES = ("active", "archived", "inactive")
 FAULT_TARGETS = ("inbound", "support", "inject_context", "any")
-WHEN_FIELDS = ("message", "whisper", "context", "state")
+WHEN_FIELDS = ("message", "whisper", "context", "state", "version")
 AGENT_KEYS = ("description", "agent", "operator", "initial_context", "dormant_after", "latency",
-              "faults", "replies", "default_reply")
-RULE_KEYS = ("when", "reply", "state", "help_requested", "latency", "fault")
+              "faults", "replies", "default_reply", "seed", "version", "answers_during_takeover")
+RULE_KEYS = ("when", "reply", "choose", "flaky", "state", "help_requested", "latency", "fault")
 FAULT_KEYS = ("status", "error", "upstream_body", "body", "headers")
 AGENT_FAULT_KEYS = ("on", "times", *FAULT_KEYS)
 
@@ -103,9 +104,18 @@ class Turn:
     whisper: str
     context: str
     state: str
+    version: str = ""  # the agent's version, filled in by the agent
 
 
 Condition = Callable[[Turn], bool]
+
+
+@dataclass(frozen=True)
+class Flaky:
+    """``flaky: {every: N, reply: ...}``: in every N-th run the rule gives this reply."""
+
+    every: int
+    reply: str | None
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,9 @@ class Rule:
     help_requested: bool | None = None
     latency: float = 0.0
     fault: FaultResponse | None = None
+    choices: tuple[str | None, ...] = ()  # `choose:` replaces `reply`
+    flaky: Flaky | None = None
+    index: int = 0  # the rule's place in `replies`, to seed its choices
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,10 @@ class MockAgent:
     rules: tuple[Rule, ...] = ()
     default_reply: str | None = DEFAULT_REPLY
     description: str = field(default="", compare=False)
+    seed: int = DEFAULT_SEED
+    version: str = ""
+    # A broken agent that keeps replying while a human holds the chat (for invariants).
+    answers_during_takeover: bool = False
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | None, *, source: str = "<mock>",
@@ -159,12 +176,22 @@ class MockAgent:
 
     def respond(self, turn: Turn) -> Decision:
         """Pick the first rule whose condition holds and render its reply."""
+        turn = replace(turn, version=self.version)
         for rule in self.rules:
             if rule.when is None or rule.when(turn):
-                reply = None if rule.reply is None else _fill(rule.reply, turn)
+                template = self._reply(rule, turn)
+                reply = None if template is None else _fill(template, turn)
                 return Decision(reply, rule.state, rule.help_requested, rule.latency, rule.fault)
         reply = None if self.default_reply is None else _fill(self.default_reply, turn)
         return Decision(reply, None, None, 0.0, None)
+
+    def _reply(self, rule: Rule, turn: Turn) -> str | None:
+        """The rule's reply in this run: its flaky reply, one of its choices, or its reply."""
+        if rule.flaky is not None and flaky_now(rule.flaky.every, self.seed):
+            return rule.flaky.reply
+        if rule.choices:
+            return pick(rule.choices, self.seed, rule.index, turn.message)
+        return rule.reply
 
 
 def _fill(template: str, turn: Turn) -> str:
@@ -250,8 +277,39 @@ class _Compiler:
             rules=self.rules(data.get("replies")),
             default_reply=self.template(data, "default_reply", (), DEFAULT_REPLY),
             description=description,
+            seed=self.seed(data.get("seed", DEFAULT_SEED)),
+            version=self.version(data.get("version", "")),
+            answers_during_takeover=self.flag(data, "answers_during_takeover"),
         )
         return agent, self.issues
+
+    def flag(self, data: Mapping[str, Any], key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail((key,), f"`{key}` must be true or false, not {_kind(value)}",
+                      f"write {key}: true")
+            return False
+        return value
+
+    def seed(self, value: Any) -> int:
+        if self.deferred(value):
+            return DEFAULT_SEED
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(("seed",), f"`seed` must be a whole number ≥ 0, not {_kind(value)}"
+                      if not isinstance(value, int) or isinstance(value, bool)
+                      else f"`seed` must be a whole number ≥ 0, not {value}",
+                      "write seed: 3 (run 3 of a repeated scenario uses seed 3)")
+            return DEFAULT_SEED
+        return value
+
+    def version(self, value: Any) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)  # `version: 2` obviously means "2"
+        if not isinstance(value, str):
+            self.fail(("version",), f"`version` must be text, not {_kind(value)}",
+                      'write version: "2"')
+            return ""
+        return value
 
     def agent_settings(self, value: Any) -> tuple[str, frozenset[str]]:
         if value is None:
@@ -404,14 +462,65 @@ class _Compiler:
             help_requested=help_requested,
             latency=self.duration(data, "latency", path, 0.0),
             fault=fault,
+            choices=self.choices(data, path),
+            flaky=self.flaky(data.get("flaky"), (*path, "flaky")),
+            index=index,
         )
+
+    def choices(self, data: Mapping[str, Any], path: Path) -> tuple[str | None, ...]:
+        if "choose" not in data:
+            return ()
+        value = data["choose"]
+        here = (*path, "choose")
+        if "reply" in data:
+            self.fail(here, "a rule has either `reply` or `choose`, not both",
+                      "put the reply into the `choose` list")
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail(here, f"`choose` must be a non-empty list of replies, not {_kind(value)}",
+                      'write choose: ["Sure.", "Of course.", "Happy to help."]')
+            return ()
+        picked: list[str | None] = []
+        for index, item in enumerate(value):
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if item is not None and not isinstance(item, str):
+                self.fail((*here, index), f"a reply must be text or null, not {_kind(item)}",
+                          'write e.g. - "Sure."')
+                continue
+            if item is not None:
+                self.check_template(item, (*here, index), allow_turn_names=True)
+            picked.append(item)
+        return tuple(picked)
+
+    def flaky(self, value: Any, path: Path) -> Flaky | None:
+        if value is None:
+            return None
+        data = self.mapping(value, path, ("every", "reply"), "`flaky`",
+                            'flaky: {every: 3, reply: "Sorry, what?"}')
+        if data is None:
+            return None
+        every = data.get("every")
+        if self.deferred(every):
+            every = 1
+        elif isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            shown = repr(every) if isinstance(every, (int, float)) else _kind(every)
+            self.fail((*path, "every"), f"`every` must be a whole number ≥ 1, not {shown}",
+                      "write every: 3 (runs 3, 6, 9... give the flaky reply)")
+            return None
+        if "reply" not in data:
+            self.fail(path, "`flaky` needs the `reply` to give in its runs",
+                      'add e.g. reply: "Sorry, I did not get that." (or reply: null)')
+            return None
+        return Flaky(every, self.template(data, "reply", path, None))
 
     def when(self, spec: Any, path: Path) -> Condition | None:
         if self.deferred_tree(spec):
             return None
         try:
             if isinstance(spec, str):
-                return _on_message(compile_text_matcher(spec, bare_string_is_regex=True, path=path))
+                return _on_message(compile_text_matcher(spec, bare_string_is_regex=True, path=path,
+                                                    allow_judge=False))
             if not isinstance(spec, dict):
                 self.fail(path, f"`when` must be a regular expression or a mapping, "
                           f"not {_kind(spec)}",
@@ -436,13 +545,14 @@ class _Compiler:
                 return None
             if matcher:
                 return _on_message(compile_text_matcher(spec, bare_string_is_regex=True,
-                                                        path=path))
+                                                        path=path, allow_judge=False))
             if not fields:
                 self.fail(path, "an empty `when` checks nothing",
                           "leave `when` out to match every turn")
                 return None
             compiled = {name: compile_text_matcher(spec[name], bare_string_is_regex=True,
-                                                   path=(*path, name)) for name in fields}
+                                                   path=(*path, name), allow_judge=False)
+                        for name in fields}
             return _on_fields(compiled)
         except MatcherError as error:
             self.fail(error.path or path, error.message, error.fix)

@@ -184,7 +184,7 @@ class Engine:
         self._touch(session)
         self._record(session, "customer", content)
         reply: str | None = None
-        if session.mode == "ai":
+        if session.mode == "ai" or agent.answers_during_takeover:
             decision = agent.respond(self._turn(session, content, session.pending))
             delay += decision.latency
             if decision.fault is not None:

@@ -14,7 +14,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -25,6 +25,7 @@ from runner.mock.clock import ManualClock
 from runner.mock.demo import DEMO_FILE, demo_agents
 from runner.mock.engine import Engine
 from runner.mock.spec import load_agents_file
+from runner.redact import Redactor
 
 TOKEN_ENV = "OSVI_MOCK_TOKEN"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -99,9 +100,16 @@ def _shown_path(path: str) -> str:
     return path if len(path) <= 200 else path[:197] + "..."
 
 
-def _log_request(method: str, path: str, status: int, ms: float) -> None:
-    if _access.isEnabledFor(logging.INFO):
-        _access.info("%s %s %d %.1fms", method, _shown_path(path), status, ms)
+def _request_logger(token: str | None) -> Callable[[str, str, int, float], None]:
+    """One log line per request; a path holding the token (a client may put anything
+    in a session id) is masked like every other output of the project."""
+    redact = Redactor([token]).redact
+
+    def log_request(method: str, path: str, status: int, ms: float) -> None:
+        if _access.isEnabledFor(logging.INFO):
+            _access.info("%s %s %d %.1fms", method, redact(_shown_path(path)), status, ms)
+
+    return log_request
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -155,7 +163,7 @@ def serve(args: argparse.Namespace) -> int:
               f"{error.strerror or error}", file=sys.stderr)
         return 1
     engine = Engine(agents, token=token, clock=ManualClock())
-    app = create_app(engine, on_request=_log_request)
+    app = create_app(engine, on_request=_request_logger(token))
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                             server_header=False, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)

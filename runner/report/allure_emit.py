@@ -37,7 +37,8 @@ from allure_commons.model2 import (
 from runner.durations import format_duration
 from runner.model import Scenario, Step
 from runner.redact import Redactor
-from runner.render import chat_text, mismatch_text, step_source
+from runner.render import mismatch_text, step_source
+from runner.repeat import conversation_text, repetition_text
 from runner.report.chat_html import planned_title, render_chat_html
 from runner.transcript import ScenarioResult, StepRecord
 
@@ -206,7 +207,22 @@ def _step(result: ScenarioResult, record: StepRecord, redactor: Redactor) -> Any
         else:
             _attach(step, "response (not JSON)",
                     redactor.redact(f"HTTP {exchange.status}\n\n{exchange.text}"), "txt")
+    _scores(step, record, redactor)
     return step
+
+
+def _scores(step: Any, record: StepRecord, redactor: Redactor) -> None:
+    """similar_to and judge scores as parameters (the judge's reason included)."""
+    for score in record.scores:
+        bound = f"< {score.threshold:.2f}" if score.below else f"≥ {score.threshold:.2f}"
+        value = f"{score.score:.2f} ({bound}) {'✓' if score.passed else '✗'}"
+        if score.reason:
+            value += f" — {score.reason}"
+        step.parameters.append(Parameter(name=f"{score.key} {score.kind}",
+                                         value=redactor.redact(value)))
+    if record.scores:
+        _attach(step, "scores", redactor.redact(
+            "\n".join(score.describe() for score in record.scores)), "txt")
 
 
 def _not_run(step: Step, at: float, why: str, redactor: Redactor) -> Any:
@@ -223,23 +239,70 @@ def _why_not_run(result: ScenarioResult) -> str:
     return f"not run: the run broke: {result.cause or 'before this step'}"
 
 
-def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> None:
-    """Steps (with request/response JSON) and the chat transcript, on the item's result."""
-    test = allure_result(item.config, item.nodeid)
-    if test is None:
-        return
+def _steps_of(result: ScenarioResult, redactor: Redactor) -> list[Any]:
+    steps = []
     records = {id(record.step): record for record in result.steps}
     at = result.started
     for step in result.scenario.all_steps():  # in file order, steps that never ran included
         record = records.pop(id(step), None)
         if record is None:
-            test.steps.append(_not_run(step, at, _why_not_run(result), redactor))
+            steps.append(_not_run(step, at, _why_not_run(result), redactor))
         else:
-            test.steps.append(_step(result, record, redactor))
+            steps.append(_step(result, record, redactor))
             at = max(record.stopped, record.started)
-    test.steps.extend(_step(result, record, redactor) for record in records.values())
+    steps.extend(_step(result, record, redactor) for record in records.values())
+    return steps
+
+
+def _repeated_steps(result: ScenarioResult, redactor: Redactor) -> list[Any]:
+    """One top-level step per run (its steps inside), then every step's pass rate.
+
+    Runs as steps of one test, not as retries or parameters: the test keeps one
+    status (the pass-rate verdict) and one history, and each run opens in place.
+    """
+    repetition = result.repetition
+    assert repetition is not None
+    steps = []
+    total = len(repetition.runs)
+    for number, run in enumerate(repetition.runs, start=1):
+        failed = run.failed_step
+        title = f"run {number} of {total}: {run.outcome}"
+        if failed is not None:
+            title += f" at {failed.step.ref} {failed.title}"
+        step = TestStepResult(name=redactor.redact(title),
+                              status=run.outcome if run.outcome != "skipped" else "skipped",
+                              start=_ms(run.started), stop=_ms(max(run.stopped, run.started)))
+        step.parameters.append(Parameter(name="customer", value=redactor.redact(run.customer)))
+        step.steps = _steps_of(run, redactor)
+        _attach(step, f"chat transcript (run {number})", render_chat_html(run, redactor),
+                "html")
+        steps.append(step)
+    now = _ms(result.stopped)
+    rates = TestStepResult(name=f"step pass rates over {total} runs", start=now, stop=now,
+                           status="passed" if repetition.ok else "failed")
+    for rate in repetition.step_rates():
+        rates.steps.append(TestStepResult(
+            name=redactor.redact(rate.describe()), start=now, stop=now,
+            status="passed" if not rate.failed else "failed"))
+    steps.append(rates)
+    return steps
+
+
+def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> None:
+    """Steps (with request/response JSON) and the chat transcript, on the item's result."""
+    test = allure_result(item.config, item.nodeid)
+    if test is None:
+        return
+    if result.repetition is not None:
+        test.steps.extend(_repeated_steps(result, redactor))
+        summary = repetition_text(result)
+        test.description = (test.description or "") + "\n\n" + redactor.redact(
+            f"**Repeated:** {result.repetition.summary()}")
+        _attach(test, "runs and step pass rates", redactor.redact(summary), "txt")
+    else:
+        test.steps.extend(_steps_of(result, redactor))
     _attach(test, "chat transcript", render_chat_html(result, redactor), "html")
-    _attach(test, "chat transcript (text)", redactor.redact(chat_text(result)), "txt")
+    _attach(test, "chat transcript (text)", redactor.redact(conversation_text(result)), "txt")
     if result.scenario.source_lines:
         _attach(test, result.scenario.file.name,
                 redactor.redact("\n".join(result.scenario.source_lines) + "\n"), "yaml")

@@ -78,6 +78,9 @@ pre.source{background:#fff;border:1px solid #d0d7de;padding:6px 8px;font-size:12
  overflow-x:auto;margin:8px 0 0}
 .step-cause{margin-top:8px;font-weight:600;color:#82071e}
 footer{text-align:center;font-size:11px;color:#8c959f;padding:10px}
+ul.scores{list-style:none;margin:6px 0 0;padding:0;font-size:12px}
+ul.scores li{margin:2px 0;padding:3px 8px;border-radius:6px;background:#dafbe1;color:#116329}
+ul.scores li.bad{background:#ffebe9;color:#82071e}
 """
 
 _VERDICT = {"failed": "✗ failed", "broken": "⚠ broken"}
@@ -126,6 +129,8 @@ class _Page:
             started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(result.started))
             facts.append(("started", started))
             facts.append(("duration", format_duration(max(0.0, result.stopped - result.started))))
+        if result.repetition is not None:
+            facts.append(("runs", result.repetition.summary()))
         yield '<dl class="facts">'
         for name, value in facts:
             yield f"<dt>{name}</dt><dd>{self.text(value)}</dd>"
@@ -189,6 +194,12 @@ class _Page:
         yield "</div>"
         for entry in entries:
             yield self.entry(entry)
+        if record.scores:
+            yield '<ul class="scores">'
+            for score in record.scores:
+                css = "" if score.passed else ' class="bad"'
+                yield f"<li{css}>{self.text(score.describe())}</li>"
+            yield "</ul>"
         if outcome != "passed":
             yield from self.problem(record)
         yield "</section>"
@@ -196,8 +207,9 @@ class _Page:
     def entry(self, entry: Entry) -> str:
         at = self.offset(entry.at)
         kind = entry.kind
-        if kind in ("command", "wait", "error"):
-            label = {"command": "command", "wait": "wait", "error": "error"}[kind]
+        if kind in ("command", "wait", "error", "system"):
+            label = {"command": "command", "wait": "wait", "error": "error",
+                     "system": "runner"}[kind]
             words = " ".join(p for p in (entry.text or "", entry.detail) if p)
             css = "system error" if kind == "error" else "system"
             return (f'<div class="row center"><div class="{css}">{label}: {self.text(words)}'

@@ -20,7 +20,7 @@ import pytest
 
 from runner.model import Scenario
 from runner.redact import Redactor
-from runner.render import chat_text
+from runner.repeat import conversation_text
 from runner.report import allure_emit, junit, metadata
 from runner.report.summary import ScenarioOutcome, Status, build_summary
 from runner.transcript import ScenarioResult
@@ -158,7 +158,7 @@ class ReportPlugin:
         self.outcomes[item.nodeid] = ScenarioOutcome(scenario.test_name, scenario.tags,
                                                      status, result)
         if report.when == "teardown" and result is not None:
-            junit.attach_conversation(report, self.redactor.redact(chat_text(result)))
+            junit.attach_conversation(report, self.redactor.redact(conversation_text(result)))
         return report
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:

@@ -65,6 +65,46 @@ def slowest_steps(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
             for duration, name, ref, title in steps[:count]]
 
 
+def unclosed_sessions(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[str]:
+    """Live sessions the cleanup could not close: someone has to close them by hand."""
+    found = [(session, outcome.name, why) for outcome in outcomes if outcome.result is not None
+             for session, why in outcome.result.unclosed.items()]
+    if not found:
+        return []
+    return [f"sessions that could not be closed ({len(found)}): close them in the OSVI "
+            "dashboard",
+            *(redactor.redact(f"  {session} · {name}: {why}") for session, name, why in found)]
+
+
+def repeated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[str]:
+    """Each repeated scenario's pass rate, and the steps that did not always pass."""
+    lines: list[str] = []
+    for outcome in outcomes:
+        repetition = outcome.result.repetition if outcome.result is not None else None
+        if repetition is None:
+            continue
+        mark = "✓" if repetition.ok else "✗"
+        lines.append(f"{redactor.redact(outcome.name)}: {repetition.summary()} {mark}")
+        lines += [f"  {redactor.redact(rate.describe())}" for rate in repetition.step_rates()
+                  if rate.failed]
+    return lines
+
+
+def scored(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
+           count: int = 10) -> list[str]:
+    """similar_to and judge scores, closest to failing first (passing ones too)."""
+    found = [(score.score - score.threshold if not score.below
+              else score.threshold - score.score, outcome.name, record.step.ref, score)
+             for outcome in outcomes if outcome.result is not None
+             for record in outcome.result.steps for score in record.scores]
+    found.sort(key=lambda item: item[0])
+    lines = [f"{redactor.redact(name)} · {ref} · {redactor.redact(score.describe())}"
+             for _, name, ref, score in found[:count]]
+    if len(found) > count:
+        lines.append(f"(and {len(found) - count} more; every score is in the reports)")
+    return lines
+
+
 def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[str, str]],
                   redactor: Redactor, file_errors: Sequence[str] = ()) -> list[str]:
     """The summary's lines (without the section rule pytest draws)."""
@@ -74,6 +114,15 @@ def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[s
     if file_errors:
         lines += ["", f"scenario files that could not be loaded ({len(file_errors)}):"]
         lines += [f"  {redactor.redact(path)}" for path in file_errors]
+    unclosed = unclosed_sessions(outcomes, redactor)
+    if unclosed:
+        lines += ["", *unclosed]
+    repeats = repeated(outcomes, redactor)
+    if repeats:
+        lines += ["", "repeated scenarios:", *(f"  {line}" for line in repeats)]
+    scores = scored(outcomes, redactor)
+    if scores:
+        lines += ["", "scores (closest to failing first):", *(f"  {line}" for line in scores)]
     slow = slowest_steps(outcomes, redactor)
     if slow:
         lines += ["", "slowest steps:", *(f"  {line}" for line in slow)]

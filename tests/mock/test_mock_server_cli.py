@@ -49,7 +49,7 @@ def test_bad_agents_file_exits_2_with_file_and_line(tmp_path: Path) -> None:
         f"{agents}:2: agent_one.latency: 'fast' is not a duration; write a number with a unit, "
         "e.g. 200ms, 30s, 10m, 1h or 1m30s",
         f"{agents}:4: agent_one.replies[0]: unknown key 'whenn' (did you mean 'when'?); use one "
-        "of: when, reply, state, help_requested, latency, fault",
+        "of: when, reply, choose, flaky, state, help_requested, latency, fault",
     ]
     assert "Traceback" not in result.stderr + result.stdout
 

@@ -51,7 +51,7 @@ def test_misspelt_key_gets_did_you_mean() -> None:
             reply: ok
         """) == [
         "x.scenario.yaml:2: mock.replies[0]: unknown key 'whenn' (did you mean 'when'?); "
-        "use one of: when, reply, state, help_requested, latency, fault"]
+        "use one of: when, reply, choose, flaky, state, help_requested, latency, fault"]
 
 
 def test_misspelt_top_level_key() -> None:
@@ -61,7 +61,7 @@ def test_misspelt_top_level_key() -> None:
         """) == [
         "x.scenario.yaml:2: mock: unknown key 'replys' (did you mean 'replies'?); use one of: "
         "description, agent, operator, initial_context, dormant_after, latency, faults, replies, "
-        "default_reply"]
+        "default_reply, seed, version, answers_during_takeover"]
 
 
 def test_invalid_regex_is_located() -> None:
@@ -192,7 +192,7 @@ def test_plain_dicts_are_accepted() -> None:
     problems = validate_agent_spec({"replies": [{"whenn": "x"}]}, file="plain")
     assert [p.format() for p in problems] == [
         "plain:1: mock.replies[0]: unknown key 'whenn' (did you mean 'when'?); use one of: "
-        "when, reply, state, help_requested, latency, fault"]
+        "when, reply, choose, flaky, state, help_requested, latency, fault"]
 
 
 def test_from_spec_refuses_a_bad_spec_with_a_located_error() -> None:
@@ -260,7 +260,7 @@ def test_agents_file_problems_name_the_agent_and_line(tmp_path: Path) -> None:
         load_agents_file(path)
     assert [p.format() for p in caught.value.problems] == [
         f"{path}:3: agent_one.replies[0]: unknown key 'whenn' (did you mean 'when'?); use one "
-        "of: when, reply, state, help_requested, latency, fault",
+        "of: when, reply, choose, flaky, state, help_requested, latency, fault",
         f"{path}:4: 'not-an-agent' is not an agent uuid; agent uuids look like "
         "agent_<letters, digits, _ or ->, e.g. agent_refunds",
         f"{path}:7: agent_two.default_reply: undefined variable 'order'; a mock reply can use "

@@ -197,6 +197,13 @@ def _broken(cause: str) -> tuple[str, str, str]:
      "API and contract errors"),
     (_broken("step 1 (customer: \"Hi\"): HTTP 200 answer has no `data` object: '{}'"),
      "API and contract errors"),
+    (_broken('step 1 (customer: "Hi"): the answer breaks the API contract at data.reply: 5 '
+             "is not of type string or null (HTTP 200 from POST /v1/chat/inbound)"),
+     "API and contract errors"),
+    (_broken('step 1 (customer: "Hi"): the HTTP 200 answer is not valid JSON (Expecting value: '
+             "character 0 of 3)"), "API and contract errors"),
+    (_broken('step 1 (customer: "Hi"): the HTTP 200 answer is not JSON: \'<html>\''),
+     "API and contract errors"),
     (_broken('the scenario time limit of 10s ran out during step 2 (customer: "Hi")'),
      "Scenario time limit"),
     (_broken("step 2 (customer: \"{{ x }}\"): undefined variable 'x'"), "Scenario file errors"),

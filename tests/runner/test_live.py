@@ -116,7 +116,8 @@ def test_refused_connection_is_one_line(pytester: pytest.Pytester, write: WriteS
     write("scenario: S\nsteps:\n  - customer: Hi\n")
     url = f"http://127.0.0.1:{_free_port()}"
     monkeypatch.setenv("OSVI_API_TOKEN", TOKEN)
-    result = pytester.runpytest_subprocess("--osvi-base-url", url, "--osvi-agent", "agent_X")
+    result = pytester.runpytest_subprocess("--osvi-base-url", url, "--osvi-agent", "agent_X",
+                                           "--osvi-retries", "0")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         f'Cause: step 1 (customer: "Hi"): could not connect to {url} (connection refused)'])

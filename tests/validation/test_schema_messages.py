@@ -43,8 +43,8 @@ def test_unknown_top_level_key_replaces_the_missing_key_error() -> None:
           - customer: Hi
     """) == [f"{FILE}:2: unknown key 'stpes' at the top level of the scenario (did you mean "
              "'steps'?); use one of: scenario, description, tags, agent, customer, vars, "
-             "examples, mock, steps, finally, skip, xfail, timeout, feature, story, owner, "
-             "severity, links"]
+             "examples, mock, steps, finally, repeat, invariants, skip, xfail, timeout, "
+             "feature, story, owner, severity, links"]
 
 
 def test_step_without_an_action() -> None:
@@ -281,7 +281,7 @@ def test_text_matcher_errors() -> None:
     """) == [
         f"{FILE}:5: unknown key 'contain' in a text matcher (did you mean 'contains'?); use one "
         "of: equals, contains, contains_any, not_contains, matches, not_matches, starts_with, "
-        "ends_with, ignore_case, length, any_of, all_of, not",
+        "ends_with, ignore_case, length, any_of, all_of, not, similar_to, judge",
         f"{FILE}:8: `reply` is an empty text matcher and checks nothing; add a key such as "
         "contains, matches or equals",
         f'{FILE}:11: `reply` must be text, null or a mapping, not the number 42; '
