@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REPORTS := reports
 
-.PHONY: scenarios report test lint check clean
+.PHONY: scenarios report test lint check bench clean
 
 $(BIN)/pytest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint: $(BIN)/pytest
 
 check: $(BIN)/pytest
 	$(BIN)/osvi-scenarios check scenarios
+
+# Speed and memory figures against the targets (about 7 minutes; not part of CI).
+bench: $(BIN)/pytest
+	$(BIN)/python benchmarks/run_all.py
 
 # Keeps reports/history.jsonl, so trends survive a clean.
 clean:

@@ -137,6 +137,7 @@ class ScenarioRun:
         title = step_title(step.action, step.value)
         record = StepRecord(step, title, started=time.time())
         self.result.steps.append(record)
+        value: Any = step.value
         try:
             value = render_tree(step.value, self.variables, self.env)
             record.title = step_title(step.action, value)
@@ -150,6 +151,7 @@ class ScenarioRun:
         except TransportError as error:
             record.exchange = error.exchange
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
+            self._note_unanswered(step, value)
             self._note("error", str(error), step)
         except UndefinedVariable as error:
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
@@ -197,6 +199,17 @@ class ScenarioRun:
             record.mismatches.extend(self._save(step, exchange))
         if record.mismatches:
             record.outcome = "failed"
+
+    def _note_unanswered(self, step: Step, value: Any) -> None:
+        """What was sent when no usable answer came back, so the chat shows it."""
+        kinds: dict[str, EntryKind] = {"customer": "customer", "tell": "tell",
+                                       "whisper": "whisper", "operator": "operator",
+                                       "inject_context": "context"}
+        kind = kinds.get(step.action)
+        if kind is not None:
+            self._note(kind, _text(value), step, "no usable answer")
+        else:
+            self._note("command", step.action, step, "→ no usable answer")
 
     async def _send(self, action: str, value: Any, session: str | None,
                     connection: Connection) -> Exchange:

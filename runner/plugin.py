@@ -343,7 +343,25 @@ class ScenarioItem(pytest.Item):
             return ScenarioFailureRepr(redact(report_text(error.result)),
                                        redact(report_line(error.result)),
                                        str(self.path), self.scenario.line)
-        return super().repr_failure(excinfo)
+        if self.config.getoption("tbstyle", "auto") == "long":
+            return super().repr_failure(excinfo)
+        return self._internal_error(excinfo)
+
+    def _internal_error(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+        """A bug of ours, in a few lines instead of pluggy's whole call stack."""
+        redact = self.config.stash[REDACTOR].redact
+        where = ""
+        for entry in reversed(excinfo.traceback):
+            if f"{os.sep}runner{os.sep}" in str(entry.path):
+                where = f" at {Path(str(entry.path)).name}:{entry.lineno + 1}"
+                break
+        cause = redact(f"{excinfo.typename}: {excinfo.value}")
+        text = (f"osvi-scenarios hit an internal error while running this scenario{where}:\n"
+                f"  {cause}\n"
+                "This is a bug in osvi-scenarios, not in your scenario: please report it with "
+                "the scenario file. Run with --tb=long to see the traceback.")
+        return ScenarioFailureRepr(text, f"internal error: {cause}", str(self.path),
+                                   self.scenario.line)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.scenario.line - 1, f"scenario: {self.name}"

@@ -30,6 +30,13 @@ _WIDTH = 100
 _INDENT = 22
 
 
+def _wrap(text: str) -> list[str]:
+    # Never split at hyphens or inside words: session ids, URLs and error codes
+    # must stay whole so they can be copied and searched for.
+    return textwrap.wrap(text, _WIDTH - _INDENT, break_on_hyphens=False,
+                         break_long_words=False)
+
+
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes):02d}:{rest:06.3f}"
@@ -45,7 +52,7 @@ def _entry_lines(entry: Entry, show_step: bool) -> list[str]:
         body = " ".join(p for p in (entry.text or "", entry.detail) if p)
     else:
         body = entry.text if entry.text is not None else "(empty)"
-    wrapped = textwrap.wrap(body, _WIDTH - _INDENT) or [""]
+    wrapped = _wrap(body) or [""]
     lines = [f"  {_clock(entry.at)} {head}{wrapped[0]}"]
     pad = " " * (_INDENT + 10)
     lines.extend(pad + line for line in wrapped[1:])
@@ -75,7 +82,7 @@ def _score_lines(scores: Iterable[Score]) -> list[str]:
     """Scored checks (similar_to, judge) under their step, passed or not."""
     pad = " " * (_INDENT + 10)
     return [pad + line for score in scores
-            for line in textwrap.wrap(f"[score] {score.describe()}", _WIDTH - _INDENT)]
+            for line in _wrap(f"[score] {score.describe()}")]
 
 
 def _after(step: Step, limit: Step) -> bool:

@@ -149,6 +149,9 @@ class ReportPlugin:
         scenario = scenario_of(item)
         if scenario is None:
             return report
+        if report.when == "setup" and report.passed:
+            # Says nothing about the scenario yet; an interrupted run stops right here.
+            return report
         status = _status(report, call)
         previous = self.outcomes.get(item.nodeid)
         if previous is not None and previous.status != "passed":

@@ -61,7 +61,8 @@ def test_engine_errors_html_pages_and_timeouts_break_one_scenario_each(
         "JSON) '<html><body><h1>502 Bad Gateway</h1></body></html>' from POST /v1/chat/inbound",
     ])
     unwrapped(result).fnmatch_lines([
-        f"*step 2  error       no answer from {mock_url} within 1.0s (--osvi-timeout)",
+        "*step 2  customer    slow, please (no usable answer)",
+        f"*        error       no answer from {mock_url} within 1.0s (--osvi-timeout)",
         "*        runner      closed session * (cleanup)",
         "*",
         'Cause: step 2 (customer: "slow, please"): no answer from '

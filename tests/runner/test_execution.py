@@ -316,3 +316,28 @@ def test_scenario_timeout_breaks_the_run_with_one_line(pytester: pytest.Pytester
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*the scenario time limit of 300ms ran out during step 1*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_an_internal_error_is_a_few_lines_not_a_traceback(
+        pytester: pytest.Pytester, write: WriteScenario) -> None:
+    write("scenario: S\nsteps:\n  - customer: Hi\n")
+    pytester.makeconftest("""
+        import runner.executor
+
+        async def broken(*args, **kwargs):
+            raise ZeroDivisionError("simulated bug")
+
+        runner.executor.check_expectations = broken
+        """)
+    # In a subprocess: the conftest patches a module that in-process runs share.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "osvi-scenarios hit an internal error while running this scenario at executor.py:*:",
+        "  ZeroDivisionError: simulated bug",
+        "This is a bug in osvi-scenarios, not in your scenario: *",
+        "FAILED chat.scenario.yaml::S - internal error: ZeroDivisionError: simulated bug",
+    ])
+    assert "_pytest/" not in result.stdout.str() and "Traceback" not in result.stdout.str()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=long")
+    assert "raise ZeroDivisionError" in result.stdout.str()

@@ -120,7 +120,10 @@ def test_refused_connection_is_one_line(pytester: pytest.Pytester, write: WriteS
                                            "--osvi-retries", "0")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        f'Cause: step 1 (customer: "Hi"): could not connect to {url} (connection refused)'])
+        "  00:0* step 1  customer    Hi",
+        "*(no usable answer)",
+        f"*error       could not connect to {url} (connection refused)*",
+        f'Cause: step 1 (customer: "Hi"): could not connect to {url} (connection refused)*'])
     assert "Traceback" not in result.stdout.str()
     assert TOKEN not in result.stdout.str()
 

@@ -115,3 +115,14 @@ def test_keys_stay_as_written_even_when_yaml_11_reads_them_as_booleans() -> None
     (doc,) = load_documents("faults:\n  - on: inbound\n    yes: 1\n", "f.yaml")
     assert doc.data["faults"][0] == {"on": "inbound", "yes": 1}
     assert doc.data["faults"][0].line_of("yes") == 3
+
+
+def test_the_chat_never_splits_ids_or_urls() -> None:
+    from runner.render import _wrap
+
+    uuid = "6cb92418-951d-461f-b8dc-bf5df9440285"
+    text = f"could not close session {uuid}: HTTP 502 at http://127.0.0.1:9/v1/chat/session/{uuid}"
+    lines = _wrap(text)
+    assert len(lines) > 1
+    assert any(uuid in line for line in lines)
+    assert any(f"/v1/chat/session/{uuid}" in line for line in lines)

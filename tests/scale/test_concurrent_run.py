@@ -225,11 +225,11 @@ def test_an_error_in_the_runner_itself_is_reported_as_without_concurrency(
         result = run(*options)
         result.assert_outcomes(passed=1, failed=1)
         result.stdout.fnmatch_lines([
-            "*RuntimeError: boom: the runner itself failed",
-            "FAILED chat.scenario.yaml::Explodes - RuntimeError: boom*",
+            "  RuntimeError: boom: the runner itself failed",
+            "FAILED chat.scenario.yaml::Explodes - internal error: RuntimeError: boom*",
         ])
         outputs.append([normalized(line) for line in result.outlines
-                        if line.startswith(("E ", "FAILED", "PASSED"))])
+                        if line.startswith(("  RuntimeError", "FAILED", "PASSED"))])
     assert outputs[0] == outputs[1]
 
 
