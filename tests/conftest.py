@@ -1,9 +1,10 @@
-"""Shared test set-up.
+"""Shared test set-up for every plugin test.
 
 pytester's in-process runs restore ``sys.modules`` after each run, so anything
-first imported inside a run is imported again by the next. The hypothesis
-plugin imports hypothesis lazily at the end of every run; importing it here,
-once, keeps each in-process run fast.
+first imported inside a run is imported again by the next: slow for hypothesis
+(its plugin imports it at the end of every run), and wrong for httpcore (a
+second copy raises exception classes httpx no longer maps). Importing them
+here, once, before any run, avoids both.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import anyio._backends._asyncio  # noqa: F401
+import httpcore
+import httpcore._backends.anyio  # noqa: F401
 import hypothesis  # noqa: F401
 import pytest
 
 WriteFile = Callable[..., Path]
+RunPytest = Callable[..., pytest.RunResult]
 
 
 @pytest.fixture(autouse=True)
-def _no_live_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's shell (or CI) must not turn test runs live or add an executor."""
-    for name in ("OSVI_BASE_URL", "OSVI_API_TOKEN", "OSVI_AGENT_UUID", "GITHUB_ACTIONS",
-                 "GITLAB_CI"):
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's shell (or CI) must not turn test runs live, drift the mock,
+    add a judge or add a CI executor to the reports."""
+    for name in ("OSVI_BASE_URL", "OSVI_API_TOKEN", "OSVI_AGENT_UUID", "OSVI_MOCK_VERSION",
+                 "OSVI_JUDGE_MODEL", "OSVI_JUDGE_API_KEY", "GITHUB_ACTIONS", "GITLAB_CI"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -37,3 +43,13 @@ def write(pytester: pytest.Pytester) -> WriteFile:
         return path
 
     return _write
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester) -> RunPytest:
+    """``pytester.runpytest`` in process, without the cache provider."""
+
+    def _run(*args: str) -> pytest.RunResult:
+        return pytester.runpytest("-p", "no:cacheprovider", *args)
+
+    return _run

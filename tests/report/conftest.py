@@ -1,23 +1,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-RunPytest = Callable[..., pytest.RunResult]
-
-
-@pytest.fixture
-def run(pytester: pytest.Pytester) -> RunPytest:
-    """``pytester.runpytest`` (in process) with the scenario plugin, in the pytester folder."""
-
-    def _run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest("-p", "no:cacheprovider", *args)
-
-    return _run
+from tests.conftest import RunPytest as RunPytest
+from tests.conftest import WriteFile as WriteFile
 
 
 def allure_results(folder: Path) -> list[dict[str, Any]]:

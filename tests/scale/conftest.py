@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -10,38 +9,10 @@ from typing import Any
 
 import pytest
 
-RunPytest = Callable[..., pytest.RunResult]
+from tests.conftest import RunPytest as RunPytest
+from tests.conftest import WriteFile as WriteFile
+
 WriteSuite = Callable[[dict[str, str]], None]
-
-
-@pytest.fixture(autouse=True)
-def _no_live_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's shell (or CI) must not turn these runs live or add an executor."""
-    for name in ("OSVI_BASE_URL", "OSVI_API_TOKEN", "OSVI_AGENT_UUID", "GITHUB_ACTIONS",
-                 "GITLAB_CI"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def suite(pytester: pytest.Pytester) -> WriteSuite:
-    """Write several files into the pytester folder, dedented."""
-
-    def _suite(files: dict[str, str]) -> None:
-        for name, text in files.items():
-            path = pytester.path / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-    return _suite
-
-
-@pytest.fixture
-def run(pytester: pytest.Pytester) -> RunPytest:
-    def _run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest("-p", "no:cacheprovider", *args)
-
-    return _run
-
 
 # What differs between any two runs of one suite, sequential or not: ids made up
 # per run, clock readings and durations.
@@ -54,6 +25,17 @@ _VOLATILE = [
     (re.compile(r"\bin \d+\.\d+s\b"), "in <time>"),
     (re.compile(r"\(\d+:\d\d:\d\d\)"), ""),
 ]
+
+
+@pytest.fixture
+def suite(write: WriteFile) -> WriteSuite:
+    """Write several files into the pytester folder, dedented."""
+
+    def _suite(files: dict[str, str]) -> None:
+        for name, text in files.items():
+            write(text, name)
+
+    return _suite
 
 
 def normalized(text: str) -> str:

@@ -4,55 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-# httpx imports these lazily, on its first real request. pytester's in-process runs
-# drop modules first imported inside them, and an httpcore imported again raises
-# exception classes httpx no longer maps: import them here, before any run.
-import anyio._backends._asyncio  # noqa: F401
-import httpcore
-import httpcore._backends.anyio  # noqa: F401
 import pytest
 
 from runner import semantic
 from runner.textsim import lexical_similarity
-
-WriteFile = Callable[..., Path]
-RunPytest = Callable[..., pytest.RunResult]
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's shell must not turn these runs live, drift the mock or add a judge."""
-    for name in ("OSVI_BASE_URL", "OSVI_API_TOKEN", "OSVI_AGENT_UUID", "OSVI_MOCK_VERSION",
-                 "OSVI_JUDGE_MODEL", "OSVI_JUDGE_API_KEY", "GITHUB_ACTIONS", "GITLAB_CI"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def write(pytester: pytest.Pytester) -> WriteFile:
-    def _write(text: str, name: str = "chat.scenario.yaml") -> Path:
-        path = pytester.path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return path
-
-    return _write
-
-
-@pytest.fixture
-def run(pytester: pytest.Pytester) -> RunPytest:
-    def _run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest("-p", "no:cacheprovider", *args)
-
-    return _run
+from tests.conftest import RunPytest as RunPytest
+from tests.conftest import WriteFile as WriteFile
 
 
 class WordModel:
