@@ -22,7 +22,7 @@ from runner.model import Scenario
 from runner.redact import Redactor
 from runner.repeat import conversation_text
 from runner.report import allure_emit, junit, metadata
-from runner.report.summary import ScenarioOutcome, Status, build_summary
+from runner.report.summary import STATUSES, ScenarioOutcome, Status, build_summary
 from runner.transcript import ScenarioResult
 
 HTML_REPORT = Path("reports") / "allure-report" / "index.html"
@@ -83,6 +83,9 @@ def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Status:
     return "broken"
 
 
+# The report attribute that carries a scenario's outcome to the xdist controller.
+OUTCOME_ATTRIBUTE = "osvi_outcome"
+
 class ReportPlugin:
     """Hooks for the reports; registered as ``osvi-report``."""
 
@@ -90,6 +93,7 @@ class ReportPlugin:
         self.config = config
         self.started = time.time()
         self.outcomes: dict[str, ScenarioOutcome] = {}
+        self.remote_outcomes: dict[str, ScenarioOutcome] = {}
         self.file_errors: list[str] = []
 
     @property
@@ -160,6 +164,10 @@ class ReportPlugin:
         result = found if isinstance(found, ScenarioResult) else None
         self.outcomes[item.nodeid] = ScenarioOutcome(scenario.test_name, scenario.tags,
                                                      status, result)
+        # Plain data on the report travels from pytest-xdist workers to the controller,
+        # which never sees the item: enough for the summary's table there.
+        setattr(report, OUTCOME_ATTRIBUTE,
+                {"name": scenario.test_name, "tags": list(scenario.tags), "status": status})
         if report.when == "teardown" and result is not None:
             junit.attach_conversation(report, self.redactor.redact(conversation_text(result)))
         return report
@@ -178,6 +186,10 @@ class ReportPlugin:
         # Before pytest's JUnit writer closes the test case on its teardown report.
         if report.when == "teardown":
             junit.add_system_out(self.config, report)
+        if report.nodeid not in self.outcomes:  # run by a pytest-xdist worker
+            remote = _remote_outcome(getattr(report, OUTCOME_ATTRIBUTE, None))
+            if remote is not None:
+                self.remote_outcomes[report.nodeid] = remote
 
     # -- the end -----------------------------------------------------------------------------
 
@@ -225,13 +237,27 @@ class ReportPlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
             return
-        if not self.outcomes and not self.file_errors:
+        outcomes = {**self.remote_outcomes, **self.outcomes}
+        if not outcomes and not self.file_errors:
             return
-        lines = build_summary(list(self.outcomes.values()), self.report_locations(),
+        lines = build_summary(list(outcomes.values()), self.report_locations(),
                               self.redactor, self.file_errors)
+        if self.remote_outcomes and not self.outcomes:
+            lines += ["", "(with pytest-xdist the steps, scores and sessions of each scenario "
+                          "stay with its worker: see the Allure and JUnit reports)"]
         terminalreporter.section("osvi summary")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def _remote_outcome(data: Any) -> ScenarioOutcome | None:
+    """A worker's outcome as the controller receives it, if it is well formed."""
+    if not isinstance(data, dict):
+        return None
+    status, name, tags = data.get("status"), data.get("name"), data.get("tags")
+    if status not in STATUSES or not isinstance(name, str) or not isinstance(tags, list):
+        return None
+    return ScenarioOutcome(name, tuple(str(tag) for tag in tags), status, None)
 
 
 def _shown(path: Path) -> str:

@@ -36,7 +36,12 @@ def test_two_workers_report_every_scenario_once(
         "-p", "no:cacheprovider", "-n", "2", "--osvi-concurrency", concurrency,
         "--junitxml=junit.xml", "--alluredir=allure")
     result.assert_outcomes(passed=9, failed=1, skipped=1)
-    # result.stdout.fnmatch_lines(["*osvi summary*", "all scenarios * 9 * 1 * 0 * 1"])
+    result.stdout.fnmatch_lines([
+        "*osvi summary*",
+        "tag * passed * failed * broken * skipped",
+        "all scenarios * 9 * 1 * 0 * 1",
+        "*with pytest-xdist the steps, scores and sessions*",
+    ])
 
     cases = junit_cases(pytester.path / "junit.xml")
     assert sorted(case["name"] for case in cases) == NAMES
