@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.durations import DURATION_HELP, DurationError, parse_duration
+from runner.durations import DurationError, parse_duration, written
 from runner.errors import Problem
 from runner.matchers import MatcherError, compile_list_matcher, compile_text_matcher
 from runner.suggest import did_you_mean
@@ -268,9 +268,9 @@ class _Checker:
                 continue
             try:
                 parse_duration(value)
-            except DurationError:
-                self.add(path, f"`{path[-1]}: {yaml_inline(value)}` is not a duration",
-                         DURATION_HELP)
+            except DurationError as error:
+                shown = yaml_inline(value) if isinstance(value, str) else written(value)
+                self.add(path, f"`{path[-1]}: {shown}` {error.reason}", error.fix)
 
     # (b) variables ----------------------------------------------------------------------
 

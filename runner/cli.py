@@ -14,6 +14,7 @@ import fnmatch
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,12 @@ from typing import Any, TextIO
 
 from runner import semantic
 from runner.diff import DEFAULT_THRESHOLD, run_diff, write_json, write_text
-from runner.errors import Problem, ScenarioFileError
+from runner.errors import Problem, ScenarioFileError, printable
 from runner.loader import MockFileCache, load_scenarios
 from runner.matchers import DEFAULT_SIMILARITY
+from runner.mock_files import project_root
 from runner.record import STYLES, RecordError, apply, run_all, unified_diff, write_atomically
-from runner.redact import Redactor
+from runner.redact import Redactor, environment_secrets
 from runner.settings import DEFAULT_PATTERNS, SettingsError, build_settings
 from runner.transcript_store import TranscriptError
 
@@ -71,7 +73,12 @@ def _parser() -> argparse.ArgumentParser:
                             + ", ".join(DEFAULT_PATTERNS) + ")")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text: one `file:line: message; fix` line per problem; "
-                            "json: a list of {file, line, message, fix} for editors")
+                            "json: a list of {file, line, message, fix} for editors "
+                            "(warnings also have \"severity\": \"warning\")")
+    check.add_argument("--osvi-allow-outside-root", action="store_true",
+                       help="let `mock:` name files outside the project folder (the nearest "
+                            "folder above the current one holding pyproject.toml, pytest.ini, "
+                            "tox.ini, setup.cfg or .git)")
     check.set_defaults(handler=_run_check)
     _add_record(commands)
     _add_diff(commands)
@@ -136,8 +143,9 @@ def _run_record(args: argparse.Namespace) -> int:
     try:
         scenarios = load_scenarios(path, env)
     except ScenarioFileError as error:
+        redact_problem = Redactor(environment_secrets(env)).redact
         for problem in error.problems:
-            print(problem.format(), file=sys.stderr)
+            print(redact_problem(problem.format()), file=sys.stderr)
         return 1
     base_url = (args.base_url or env.get("OSVI_BASE_URL")) if args.target == "live" else None
     try:
@@ -146,7 +154,9 @@ def _run_record(args: argparse.Namespace) -> int:
                                   max_wait=None, scenario_timeout=None, patterns=None, env=env)
     except SettingsError as error:
         raise UsageError(str(error)) from None
-    redact = Redactor(settings.secrets).redact
+    # The token is masked on the mock too: a scenario may send `{{ env.OSVI_API_TOKEN }}`.
+    redactor = Redactor([*settings.secrets, *environment_secrets(env)])
+    redact = redactor.redact
     if args.style == "similar_to" and not semantic.available():
         print(f"note: {semantic.missing_message()} (to run the file; recording works without)",
               file=sys.stderr)
@@ -154,9 +164,13 @@ def _run_record(args: argparse.Namespace) -> int:
         observed = asyncio.run(run_all(scenarios, settings.make_target, env, settings.agent))
         before = path.read_text("utf-8")
         outcome = apply(before, _display(path), observed, sorted({s.line for s in scenarios}),
-                        style=args.style, overwrite=args.overwrite, minimum=args.min)
+                        style=args.style, overwrite=args.overwrite, minimum=args.min,
+                        redactor=redactor)
     except RecordError as error:
         print(redact(f"osvi-scenarios record: {error}"), file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug of ours: one masked line, not a traceback
+        print(redact(_internal_error("record", error)), file=sys.stderr)
         return 1
     for note in outcome.notes:
         print(redact(f"note: {note}"), file=sys.stderr)
@@ -166,13 +180,31 @@ def _run_record(args: argparse.Namespace) -> int:
     if args.dry_run:
         sys.stdout.write(redact(unified_diff(before, outcome.text, _display(path))))
         return 0
-    write_atomically(path, outcome.text)
+    try:
+        write_atomically(path, outcome.text)
+    except OSError as error:
+        print(redact(f"osvi-scenarios record: could not write {_display(path)}: {error}"),
+              file=sys.stderr)
+        return 1
     print(f"recorded {len(outcome.added)} "
           f"{'reply' if len(outcome.added) == 1 else 'replies'} into {_display(path)} "
           f"({args.style}, from {settings.describe()}); review with `git diff` and commit:")
     for added in outcome.added:
         print(f"  {added}")
     return 0
+
+
+def _internal_error(command: str, error: Exception) -> str:
+    """A bug's one-line report, naming the innermost frame of this package."""
+    package = Path(__file__).resolve().parent
+    where = ""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if Path(frame.filename).resolve().is_relative_to(package):
+            where = f" at {Path(frame.filename).name}:{frame.lineno}"
+            break
+    return (f"osvi-scenarios {command}: internal error{where}: {type(error).__name__}: "
+            f"{error}\nThis is a bug in osvi-scenarios, not in your scenario: please report it "
+            "with the scenario file.")
 
 
 # --------------------------------------------------------------------------- diff
@@ -195,9 +227,11 @@ def _run_diff(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     files = find_scenario_files(args.paths, args.pattern or DEFAULT_PATTERNS)
-    result = check_files(files, os.environ)
+    mock_files = MockFileCache(project_root(Path.cwd()),
+                               allow_outside_root=args.osvi_allow_outside_root)
+    result = check_files(files, os.environ, mock_files)
     if args.format == "json":
-        _print_json(result.problems, sys.stdout)
+        _print_json(result.problems, sys.stdout, result.warnings)
     else:
         _print_text(result, sys.stdout)
     return 1 if result.problems else 0
@@ -233,7 +267,7 @@ def _search(folder: Path, patterns: Sequence[str]) -> list[Path]:
 
 def _display(path: Path) -> str:
     """The path relative to the working folder when it is inside it, else absolute."""
-    absolute = path.resolve()
+    absolute = path.parent.resolve() / path.name  # a link stays itself (it may lead nowhere)
     try:
         return str(absolute.relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -245,20 +279,22 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     scenarios: int = 0
     files: int = 0
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def files_with_problems(self) -> int:
         return len({p.file for p in self.problems})
 
 
-def check_files(files: Iterable[Path], env: Mapping[str, str]) -> CheckResult:
+def check_files(files: Iterable[Path], env: Mapping[str, str],
+                mock_files: MockFileCache | None = None) -> CheckResult:
     """Check every file exactly as pytest collection does; shared mock files load once."""
     result = CheckResult()
-    mock_files = MockFileCache()
+    mock_files = mock_files or MockFileCache()
     for path in files:
         result.files += 1
         try:
-            problems, scenarios = check_file(path, env, mock_files)
+            problems, scenarios = check_file(path, env, mock_files, result.warnings)
         except Exception as error:  # one bad file must not hide the others
             problems = [Problem(str(path), 1,
                                 f"internal error while checking this file: "
@@ -271,11 +307,15 @@ def check_files(files: Iterable[Path], env: Mapping[str, str]) -> CheckResult:
     return result
 
 
-def check_file(path: Path, env: Mapping[str, str],
-               mock_files: MockFileCache | None = None) -> tuple[list[Problem], int]:
-    """The problems of one scenario file and how many test items it makes."""
+def check_file(path: Path, env: Mapping[str, str], mock_files: MockFileCache | None = None,
+               warnings: list[Problem] | None = None) -> tuple[list[Problem], int]:
+    """The problems of one scenario file and how many test items it makes.
+
+    Its warnings go to ``warnings`` (dropped when None).
+    """
     try:
-        scenarios = load_scenarios(Path(_display(path)), env, mock_files)
+        scenarios = load_scenarios(Path(_display(path)), env, mock_files,
+                                   warnings if warnings is not None else [])
     except ScenarioFileError as error:
         return list(error.problems), 0
     return [], len(scenarios)
@@ -288,20 +328,28 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_text(result: CheckResult, out: TextIO) -> None:
-    for problem in result.problems:
-        print(problem.format(), file=out)
+    warned = [(w, True) for w in result.warnings]
+    for problem, warning in sorted([*((p, False) for p in result.problems), *warned],
+                                   key=lambda item: (item[0].file, item[0].line)):
+        label = "warning: " if warning else ""
+        print(printable(f"{problem.file}:{problem.line}: {label}{problem.message}"
+                        + (f"; {problem.fix}" if problem.fix else "")), file=out)
+    warnings = f" ({_plural(len(result.warnings), 'warning')})" if result.warnings else ""
     if result.problems:
         print(f"{_plural(len(result.problems), 'problem')} in "
-              f"{_plural(result.files_with_problems, 'file')}", file=out)
+              f"{_plural(result.files_with_problems, 'file')}{warnings}", file=out)
     else:
         verb = "is" if result.scenarios == 1 else "are"
         print(f"{_plural(result.scenarios, 'scenario')} in {_plural(result.files, 'file')} "
-              f"{verb} valid", file=out)
+              f"{verb} valid{warnings}", file=out)
 
 
-def _print_json(problems: list[Problem], out: TextIO) -> None:
-    items = [{"file": p.file, "line": p.line, "message": p.message, "fix": p.fix}
-             for p in problems]
+def _print_json(problems: list[Problem], out: TextIO,
+                warnings: Sequence[Problem] = ()) -> None:
+    items: list[dict[str, Any]] = [
+        {"file": p.file, "line": p.line, "message": p.message, "fix": p.fix} for p in problems]
+    items += [{"file": w.file, "line": w.line, "message": w.message, "fix": w.fix,
+               "severity": "warning"} for w in warnings]
     json.dump(items, out, indent=2, ensure_ascii=False)
     out.write("\n")
 

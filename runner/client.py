@@ -12,13 +12,16 @@ sending or a 5xx may come after the platform already recorded the message and
 ran the agent turn (send-message is not idempotent: it resolves or creates the
 session and answers with the agent's reply), so those end the step instead.
 Every retry is narrated, so the transcript shows what happened.
+
+Answers are read as a stream within a size limit (``--osvi-max-response``)
+and their JSON within a nesting limit (:mod:`runner.answer_limits`): an
+answer over either ends its step as unusable instead of taking the run down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import math
 import re
 import socket
@@ -30,10 +33,18 @@ from urllib.parse import quote
 
 import httpx
 
+from runner.answer_limits import (
+    DEFAULT_MAX_RESPONSE,
+    AnswerTooLarge,
+    TooDeep,
+    parse_json,
+    read_within,
+)
 from runner.contract import contract_problem
 from runner.durations import format_duration
 from runner.errors import RunnerError
 from runner.ratelimit import TokenBucket
+from runner.sizes import format_size
 
 DEFAULT_RETRIES = 2
 # The longest Retry-After the runner honours. A longer one ends the step: a
@@ -185,7 +196,9 @@ def _json_problem(status: int, text: str) -> str | None:
     if not text.strip():
         return f"the HTTP {status} answer has an empty body"
     try:
-        json.loads(text)
+        parse_json(text)
+    except TooDeep as error:
+        return f"the HTTP {status} answer is not usable: {error}"
     except ValueError as error:
         stripped = text.strip()
         if not stripped.startswith(("{", "[")):
@@ -208,8 +221,12 @@ class OsviClient:
 
     def __init__(self, http: httpx.AsyncClient, *, timeout: float, retries: int = 0,
                  contract: bool = True, max_retry_after: float = MAX_RETRY_AFTER,
-                 label: str | None = None, limiter: TokenBucket | None = None) -> None:
+                 label: str | None = None, limiter: TokenBucket | None = None,
+                 max_response: int = DEFAULT_MAX_RESPONSE,
+                 on_answer: Callable[[Exchange], None] | None = None) -> None:
         self._http = http
+        self._on_answer = on_answer  # told of every final answer (the run's open sessions)
+        self._max_response = max_response
         self._limiter = limiter
         self._timeout = timeout
         self._retries = max(0, retries)
@@ -218,17 +235,21 @@ class OsviClient:
         self.label = label or public_url(str(http.base_url)).rstrip("/")
         self.narrate: Narrate = _ignore
 
-    async def _attempt(self, exchange: Exchange) -> httpx.Response:
-        """Send once; raise _NothingSent when the connection failed before sending."""
+    async def _attempt(self, exchange: Exchange) -> tuple[httpx.Response, bytes]:
+        """Send once and read the answer; raise _NothingSent when the connection failed
+        before sending."""
         if self._limiter is not None:
             # --osvi-rate: every attempt, retries included, is a request the API counts.
             # Taken before the clock starts: pacing is not the API's latency.
             await self._limiter.acquire()
         tick = time.perf_counter()
         try:
-            return await asyncio.wait_for(
-                self._http.post(exchange.path, json=exchange.body, timeout=self._timeout),
-                self._timeout)
+            # One limit for sending and reading: a body that trickles in forever is a timeout.
+            return await asyncio.wait_for(self._send(exchange), self._timeout)
+        except AnswerTooLarge as error:
+            raise UnusableAnswer(f"the HTTP {exchange.status} answer is larger than "
+                                 f"{format_size(self._max_response)} (--osvi-max-response); "
+                                 f"{error}", exchange) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             raise _NothingSent(_cause(error, self.label, self._timeout)) from None
         except (httpx.HTTPError, httpx.InvalidURL, asyncio.TimeoutError) as error:
@@ -236,12 +257,25 @@ class OsviClient:
         finally:
             exchange.elapsed = time.perf_counter() - tick
 
+    async def _send(self, exchange: Exchange) -> tuple[httpx.Response, bytes]:
+        """The request as ``post`` would send it, its answer read within the size limit."""
+        request = self._http.build_request("POST", exchange.path, json=exchange.body,
+                                           timeout=self._timeout)
+        response = await self._http.send(request, stream=True)
+        try:
+            return response, await read_within(response, self._max_response)
+        except AnswerTooLarge:
+            exchange.status = response.status_code
+            raise
+        finally:
+            await response.aclose()  # drops the connection when the body was not read out
+
     async def _post(self, path: str, body: dict[str, Any]) -> Exchange:
         retry = 0
         while True:
             exchange = Exchange("POST", path, body, started=time.time(), attempts=retry + 1)
             try:
-                response = await self._attempt(exchange)
+                response, content = await self._attempt(exchange)
             except _NothingSent as failure:
                 if retry < self._retries:
                     retry += 1
@@ -252,7 +286,7 @@ class OsviClient:
                     continue
                 after = f" after {retry + 1} attempts" if retry else ""
                 raise TransportError(failure.cause + after, exchange) from None
-            self._record(exchange, response)
+            self._record(exchange, response, content)
             if exchange.status == 429 and exchange.retry_after and self._limiter is not None:
                 self._limiter.hold(exchange.retry_after)  # the whole run waits, not this step only
             wait = exchange.retry_after
@@ -268,15 +302,21 @@ class OsviClient:
                     self.narrate(f"HTTP {exchange.status}, Retry-After {_seconds(wait)}: over "
                                  f"the {_seconds(self._max_retry_after)} the runner waits; "
                                  "no retry")
+            if self._on_answer is not None:
+                # Before the checks: an answer that drifts still names the session it opened.
+                self._on_answer(exchange)
             self._check(exchange)
             return exchange
 
-    def _record(self, exchange: Exchange, response: httpx.Response) -> None:
+    def _record(self, exchange: Exchange, response: httpx.Response, content: bytes) -> None:
         exchange.status = response.status_code
-        exchange.text = response.content.decode("utf-8", errors="replace")
+        exchange.text = content.decode("utf-8", errors="replace")
         exchange.retry_after = retry_after_seconds(response.headers.get("retry-after"))
         try:
-            exchange.data = json.loads(exchange.text) if exchange.text else None
+            exchange.data = parse_json(exchange.text) if exchange.text else None
+        except TooDeep as error:  # whatever the status: nothing may walk it
+            raise UnusableAnswer(f"the HTTP {exchange.status} answer is not usable: {error}",
+                                 exchange) from None
         except ValueError:
             exchange.data = None
 

@@ -15,17 +15,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from runner.client import Exchange, TransportError
-from runner.durations import format_duration, parse_duration
+from runner.durations import DurationError, filled_in, format_duration, parse_duration, written
 from runner.expectations import check_expectations
 from runner.hygiene import tidy_sessions
 from runner.invariants import Invariants
 from runner.judge import Judge, JudgeError
 from runner.mock.variants import mock_for_run
 from runner.model import Scenario, Step
+from runner.patterns import PatternTimeout
 from runner.scoring import StepScorer
 from runner.targets import DEFAULT_MOCK_AGENT, Connection, Target
-from runner.templating import UndefinedVariable, render, render_tree
+from runner.templating import UndefinedVariable, render, render_tree, uses_env
 from runner.transcript import Entry, EntryKind, Mismatch, ScenarioResult, StepRecord
+from runner.yamlsrc import display_path
 
 SAVE_FIELDS = ("session_id", "reply", "state", "mode", "help_requested", "active_human",
                "context", "command")
@@ -139,17 +141,20 @@ class ScenarioRun:
         self.result.steps.append(record)
         value: Any = step.value
         try:
+            record.name = self._step_name(step)
             value = render_tree(step.value, self.variables, self.env)
             record.title = step_title(step.action, value)
             if step.action == "wait":
-                how = await connection.wait(parse_duration(value))
-                self._note("wait", None, step, how)
+                await self._wait(step, value, connection, record)
             else:
                 await self._call(step, value, connection, record)
-        except StepBroken as error:
+        except (StepBroken, PatternTimeout) as error:
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
         except TransportError as error:
             record.exchange = error.exchange
+            # An answer that breaks the contract may still name its session: keep it, so
+            # cleanup closes it (the platform opened it whatever the rest of the answer says).
+            self._keep_session(error.exchange)
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
             self._note_unanswered(step, value)
             self._note("error", str(error), step)
@@ -158,6 +163,22 @@ class ScenarioRun:
         finally:
             record.stopped = time.time()
         return record
+
+    async def _wait(self, step: Step, value: Any, connection: Connection,
+                    record: StepRecord) -> None:
+        """A ``wait:``; a placeholder that filled in no duration breaks it, located."""
+        secret = uses_env(step.value)
+        if secret:  # what the environment filled in may be a secret: show the template
+            record.title = step_title(step.action, step.value)
+        try:
+            seconds = parse_duration(value)
+        except DurationError as error:
+            message = (filled_in("wait", str(step.value), value, error, secret=secret)
+                       if isinstance(step.value, str) and "{{" in step.value
+                       else f"`wait: {written(value)}` {error.reason}")
+            where = f"{display_path(str(self.scenario.file))}:{step.line}"
+            raise StepBroken(f"{where}: {message}; {error.fix}") from None
+        self._note("wait", None, step, await connection.wait(seconds))
 
     async def _call(self, step: Step, value: Any, connection: Connection,
                     record: StepRecord) -> None:
@@ -172,6 +193,9 @@ class ScenarioRun:
         previous = self.session_id
         exchange = await self._send(step.action, value, session, connection)
         record.exchange = exchange
+        if (exchange.status == 401 and self.target.kind == "live"
+                and not _expects_status(expect, 401)):
+            self.result.token_refused = f"{step.ref} of {self.scenario.test_name!r}"
         self._narrate(step, value, exchange)
         if not exchange.ok and "error" not in expect:
             self._note("error", exchange.describe_error(), step)
@@ -191,14 +215,29 @@ class ScenarioRun:
         except JudgeError as error:
             raise StepBroken(f"the LLM judge could not judge the reply: {error}") from None
         if exchange.ok:
-            new_session = exchange.payload.get("session_id")
-            if isinstance(new_session, str):
-                self.session_id = new_session
-                if new_session not in self.result.sessions:
-                    self.result.sessions.append(new_session)
+            self._keep_session(exchange)
             record.mismatches.extend(self._save(step, exchange))
         if record.mismatches:
             record.outcome = "failed"
+
+    def _keep_session(self, exchange: Exchange) -> None:
+        """Follow the session a success answer names; the run closes it when it ends."""
+        session = exchange.payload.get("session_id") if exchange.ok else None
+        if isinstance(session, str) and session:
+            self.session_id = session
+            if session not in self.result.sessions:
+                self.result.sessions.append(session)
+
+    def _step_name(self, step: Step) -> str | None:
+        """The step's ``name:`` with its placeholders filled in, for the reports."""
+        if step.name is None:
+            return None
+        if uses_env(step.name):  # what the environment fills in may be a secret
+            return step.name
+        try:
+            return str(render(step.name, self.variables, self.env))
+        except UndefinedVariable:  # a name only labels the step: never break it for that
+            return step.name
 
     def _note_unanswered(self, step: Step, value: Any) -> None:
         """What was sent when no usable answer came back, so the chat shows it."""
@@ -241,8 +280,10 @@ class ScenarioRun:
         ms = format_duration(exchange.elapsed)
         text = None if value is None else _text(value)
         action = step.action
+        # A refused message says so on its own line, as whispers and commands do.
+        refused = "" if exchange.ok else self._outcome(exchange)
         if action == "customer":
-            self._note("customer", text, step)
+            self._note("customer", text, step, refused)
             if exchange.ok:
                 facts = [f"state {data.get('state')}", f"mode {data.get('mode')}"]
                 if data.get("help_requested"):
@@ -251,7 +292,7 @@ class ScenarioRun:
                 self._note("agent", reply if isinstance(reply, str) else None, step,
                            " · ".join([*facts, ms]))
         elif action == "tell":
-            self._note("tell", text, step)
+            self._note("tell", text, step, refused)
             if exchange.ok:
                 reply = data.get("reply")
                 self._note("agent", reply if isinstance(reply, str) else None, step,
@@ -263,7 +304,7 @@ class ScenarioRun:
         elif action == "inject_context":
             bucket = data.get("context")
             size = f"bucket now {len(bucket)} entries" if isinstance(bucket, list) else ""
-            self._note("context", text, step, " · ".join(p for p in (size, ms) if p))
+            self._note("context", text, step, refused or " · ".join(p for p in (size, ms) if p))
         else:
             detail = self._outcome(exchange)
             if data.get("active_human"):
@@ -282,6 +323,15 @@ class ScenarioRun:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _expects_status(expect: Mapping[str, Any], status: int) -> bool:
+    """Whether ``expect.error`` accepts an error answer with ``status``."""
+    error = expect.get("error")
+    if not isinstance(error, Mapping):
+        return error is not None and error is not False
+    wanted = error.get("status")
+    return wanted is None or str(wanted) == str(status)
 
 
 async def run_scenario(scenario: Scenario, target: Target, env: Mapping[str, str], *,

@@ -3,57 +3,44 @@
 Every document is validated (schema, static checks, its mock agent) before any
 scenario is built; all problems of a file are raised together, so an author
 fixes a file in one pass. ``examples`` rows expand into one scenario each.
+Warnings (a valid file that may still hurt, such as a pattern that can
+backtrack for ever) go to the caller's list, or else out as Python warnings
+of the category :class:`ScenarioWarning`, which pytest lists in its summary.
 """
 
 from __future__ import annotations
 
-import os
 import re
+import warnings as pywarnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.durations import parse_duration
+from runner.durations import DurationError, filled_in, parse_duration
 from runner.errors import Problem, ScenarioFileError
 from runner.mock import validate_agent_spec
+from runner.mock_files import MockFileCache
 from runner.model import ACTIONS, Link, RepeatSpec, Scenario, Step
-from runner.templating import MOCK_TURN_NAMES, UndefinedVariable, render, render_tree
+from runner.pattern_warnings import scenario_warnings
+from runner.templating import MOCK_TURN_NAMES, UndefinedVariable, render, render_tree, uses_env
 from runner.validation import check_document
-from runner.yamlsrc import YList, YMap, load_documents, load_file, read_text
+from runner.yamlsrc import YList, YMap, display_path, load_documents, read_text
+
+__all__ = ["MockFileCache", "ScenarioWarning", "load_scenarios"]
 
 
-class MockFileCache:
-    """Loads each shared mock agent file once per run, however many scenarios use it."""
-
-    def __init__(self) -> None:
-        self._files: dict[Path, tuple[Any, list[Problem]]] = {}
-
-    def get(self, path: Path) -> tuple[Any, list[Problem]]:
-        key = path.resolve()
-        if key not in self._files:
-            try:
-                documents = load_file(key)
-            except ScenarioFileError as error:
-                self._files[key] = (None, list(error.problems))
-            else:
-                self._files[key] = self._one_mapping(path, documents)
-        return self._files[key]
-
-    @staticmethod
-    def _one_mapping(path: Path, documents: list[Any]) -> tuple[Any, list[Problem]]:
-        if len(documents) != 1 or not isinstance(documents[0].data, dict):
-            line = documents[1].line if len(documents) > 1 else 1
-            return None, [Problem(str(path), line,
-                                  "a mock agent file must hold exactly one mapping",
-                                  "write the agent's keys (replies, default_reply, ...) "
-                                  "at the top level of the file")]
-        data = documents[0].data
-        return data, validate_agent_spec(data, file=str(path))
+class ScenarioWarning(UserWarning):
+    """Something in a valid scenario file that may still cause trouble; named by file:line."""
 
 
 def load_scenarios(path: Path, env: Mapping[str, str],
-                   mock_cache: MockFileCache | None = None) -> list[Scenario]:
-    """All scenarios of one file; raises :class:`ScenarioFileError` listing every problem."""
+                   mock_cache: MockFileCache | None = None,
+                   warnings: list[Problem] | None = None) -> list[Scenario]:
+    """All scenarios of one file; raises :class:`ScenarioFileError` listing every problem.
+
+    Warnings of a valid file are added to ``warnings``, or issued as
+    :class:`ScenarioWarning` when no list is given.
+    """
     cache = mock_cache or MockFileCache()
     text = read_text(path)
     documents = load_documents(text, path)
@@ -63,6 +50,7 @@ def load_scenarios(path: Path, env: Mapping[str, str],
                                        "write at least `scenario:` and `steps:`")
     source_lines = tuple(text.splitlines())
     problems: list[Problem] = []
+    notes: list[Problem] = []
     scenarios: list[Scenario] = []
     for document in documents:
         data = document.data
@@ -71,17 +59,32 @@ def load_scenarios(path: Path, env: Mapping[str, str],
             mock, mock_source, mock_problems = _resolve_mock(data, path, cache)
             # A shared mock file's problems are the same for every document using it.
             found.extend(p for p in mock_problems if p not in problems)
+            notes += scenario_warnings(data, file)
+            if mock_source is not None:
+                notes += cache.new_warnings(mock_source)
             if not found:
                 try:
                     scenarios.extend(_build(data, path, env, mock, mock_source, source_lines))
                 except UndefinedVariable as error:
                     found.append(Problem(file, data.line_of("mock"), str(error),
                                          "define it under `vars:` or in every `examples` row"))
+                except _Refused as refused:
+                    found.append(refused.problem)
         problems.extend(found)
     problems.extend(_duplicate_names(scenarios, file))
     if problems:
         raise ScenarioFileError(problems)
+    _warn(notes, warnings)
     return scenarios
+
+
+def _warn(notes: list[Problem], into: list[Problem] | None) -> None:
+    if into is not None:
+        into.extend(notes)
+        return
+    for note in notes:
+        text = f"{note.message}; {note.fix}" if note.fix else note.message
+        pywarnings.warn_explicit(text, ScenarioWarning, display_path(note.file), note.line)
 
 
 def _resolve_mock(data: YMap, path: Path,
@@ -91,38 +94,12 @@ def _resolve_mock(data: YMap, path: Path,
         return None, None, []
     if isinstance(spec, str):
         target = path.parent / spec
-        problem = _mock_file_problem(spec, target, path)
-        if problem is not None:
-            return None, None, [Problem(
-                str(path), data.line_of("mock"), problem,
-                "give the path of a YAML file relative to this scenario file's folder, "
-                "or write the agent inline under `mock:`")]
+        refused = cache.problem(spec, target, path)
+        if refused is not None:
+            return None, None, [Problem(str(path), data.line_of("mock"), *refused)]
         loaded, problems = cache.get(target)
         return loaded, target, problems
     return spec, None, validate_agent_spec(spec, file=str(path))
-
-
-def _mock_file_problem(spec: str, target: Path, scenario: Path) -> str | None:
-    """Why ``mock: spec`` cannot be read as an agent file, or None when it can.
-
-    An agent file cannot include another, so the only way to go round in a
-    circle is a path back to the scenario itself, or a symbolic link loop.
-    """
-    where = f"(looked for {os.path.abspath(target)})"
-    try:
-        real = target.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing, or a link loop (RuntimeError before 3.13)
-        if os.path.lexists(target):
-            return (f"mock agent file '{spec}' is a symbolic link that loops or leads "
-                    f"nowhere {where}")
-        return f"mock agent file '{spec}' not found {where}"
-    if real == scenario.resolve():
-        return f"mock agent file '{spec}' is this scenario file itself"
-    if real.is_dir():
-        return f"mock agent file '{spec}' is a folder {where}"
-    if not real.is_file():
-        return f"mock agent file '{spec}' is not a regular file (a pipe or a device?) {where}"
-    return None
 
 
 def _row_id(row: Mapping[str, Any], number: int) -> str:
@@ -173,7 +150,7 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             mock_source=mock_source,
             skip=_reason(data.get("skip"), "skipped by the scenario file"),
             xfail=_reason(data.get("xfail"), "expected to fail (xfail in the scenario file)"),
-            timeout=parse_duration(data["timeout"]) if data.get("timeout") is not None else None,
+            timeout=_timeout(data, variables, env, path),
             feature=data.get("feature"),
             story=data.get("story"),
             severity=data.get("severity"),
@@ -181,9 +158,37 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             links=tuple(_link(item) for item in data.get("links") or ()),
             source_lines=source_lines,
             repeat=_repeat(data.get("repeat")),
-            invariants=dict(data.get("invariants") or {}),
+            invariants=_invariants(data.get("invariants")),
         ))
     return built
+
+
+class _Refused(Exception):
+    """A value that only turns out wrong once its placeholders are filled in."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _timeout(data: YMap, variables: Mapping[str, Any], env: Mapping[str, str],
+             path: Path) -> float | None:
+    written = data.get("timeout")
+    if written is None:
+        return None
+    value = render(written, variables, env) if isinstance(written, str) else written
+    try:
+        return parse_duration(value)
+    except DurationError as error:
+        # Only a placeholder gets here: the checks refused every other wrong timeout.
+        message = filled_in("timeout", str(written), value, error, secret=uses_env(written))
+        raise _Refused(Problem(str(path), data.line_of("timeout"), message, error.fix)) from None
+
+
+def _invariants(spec: Any) -> dict[str, Any]:
+    """``invariants:`` as a mapping: a list of names switches each on with its defaults."""
+    if isinstance(spec, list):
+        return {str(name): True for name in spec}
+    return dict(spec or {})
 
 
 def _repeat(spec: Any) -> RepeatSpec | None:

@@ -3,7 +3,9 @@
 A matcher is compiled once from the YAML the author wrote and then checked
 against actual values. ``check`` returns ``None`` when the value matches, or a
 phrase naming what did not hold, so a report can show expected against actual.
-The same matchers decide which rule of a mock agent fires.
+The same matchers decide which rule of a mock agent fires. Regular expressions
+are searched with a time limit (:mod:`runner.patterns`): a search that runs
+out raises :class:`~runner.patterns.PatternTimeout`, which breaks the step.
 
 Two matchers are scored rather than decided by the text alone: ``similar_to``
 (a local embedding model) and ``judge`` (an LLM behind HTTP). ``prepare`` does
@@ -20,7 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runner import semantic
+from runner.patterns import UserPattern
 from runner.suggest import did_you_mean, type_in_words
+from runner.yamlsrc import location
 
 if TYPE_CHECKING:
     from runner.judge import Verdict
@@ -263,7 +267,11 @@ class Judge(_ScoredMatcher):
 
 
 def compile_regex(pattern: Any, *, ignore_case: bool = False,
-                  path: tuple[str | int, ...] = ()) -> re.Pattern[str]:
+                  path: tuple[str | int, ...] = (), where: str = "") -> UserPattern:
+    """A user's pattern, searched with a time limit (:mod:`runner.patterns`).
+
+    ``where`` (file:line) names it if a search runs out of time.
+    """
     if not isinstance(pattern, str):
         what = type_in_words(pattern)
         raise MatcherError(f"a regular expression must be a string, not {what}",
@@ -272,7 +280,7 @@ def compile_regex(pattern: Any, *, ignore_case: bool = False,
         raise MatcherError(f"the regular expression is longer than {MAX_REGEX_LENGTH} characters",
                            "shorten it", path)
     try:
-        return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        return UserPattern(pattern, ignore_case=ignore_case, where=where)
     except re.error as error:
         raise MatcherError(
             f"invalid regular expression /{pattern}/: {error.msg} at position {error.pos}",
@@ -377,7 +385,7 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
     if isinstance(spec, str):
         if bare_string_is_regex:
             rx = compile_regex(spec, ignore_case=ignore_case, path=path)
-            return _Predicate(lambda a: rx.search(a) is not None, f"matches /{spec}/")
+            return _Predicate(rx.search, f"matches /{spec}/")
         return _equals(spec, ignore_case)
     if not isinstance(spec, dict):
         raise MatcherError(
@@ -420,7 +428,7 @@ def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,
             for needle in _strings(value, key, path):
                 parts.append(_substring(needle, fold, present=False, suffix=suffix))
         elif key in ("matches", "not_matches"):
-            rx = compile_regex(value, ignore_case=icase, path=here)
+            rx = compile_regex(value, ignore_case=icase, path=here, where=location(spec, key))
             parts.append(_regex(rx, value, present=key == "matches", suffix=suffix))
         elif key in ("starts_with", "ends_with"):
             if not isinstance(value, str):
@@ -467,10 +475,10 @@ def _any_substring(needles: list[str], fold: Callable[[str], str], suffix: str) 
                       "contains any of " + ", ".join(map(_quote, needles)) + suffix)
 
 
-def _regex(rx: re.Pattern[str], source: str, *, present: bool, suffix: str) -> TextMatcher:
+def _regex(rx: UserPattern, source: str, *, present: bool, suffix: str) -> TextMatcher:
     if present:
-        return _Predicate(lambda a: rx.search(a) is not None, f"matches /{source}/{suffix}")
-    return _Predicate(lambda a: rx.search(a) is None, f"does not match /{source}/{suffix}")
+        return _Predicate(rx.search, f"matches /{source}/{suffix}")
+    return _Predicate(lambda a: not rx.search(a), f"does not match /{source}/{suffix}")
 
 
 def _affix(text: str, fold: Callable[[str], str], *, start: bool, suffix: str) -> TextMatcher:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import runner
 from runner import transcript_store
 from runner.errors import Problem, ScenarioFileError
 from runner.executor import run_scenario
@@ -24,13 +25,18 @@ from runner.failure_repr import ScenarioFailureRepr
 from runner.judge import Judge, uses_judge
 from runner.loader import MockFileCache, load_scenarios
 from runner.model import Scenario
-from runner.outcomes import ScenarioBroken, ScenarioFailed, raise_for_outcome
-from runner.redact import Redactor, redact_log_records
+from runner.odd_entries import OddEntries
+from runner.outcomes import ScenarioBroken, ScenarioFailed, raise_for_outcome, stop_reason
+from runner.redact import Redactor, environment_secrets, redact_log_records
 from runner.repeat import conversation_text, report_line, report_text, run_repeated
 from runner.repeat import plan as repeat_plan
+from runner.report.pytest_redaction import ReportRedaction
 from runner.report.pytest_report import ReportPlugin, on_scenario_result
 from runner.scheduling import ConcurrentScenarios
 from runner.settings import DEFAULT_PATTERNS, Settings, SettingsError, build_settings
+from runner.signals import interrupt_on_sigterm
+from runner.tag_marks import tag_marks
+from runner.terminal_text import printable
 from runner.toolkit import ToolkitError, ToolkitSettings, build_toolkit
 from runner.transcript import ScenarioResult
 
@@ -39,6 +45,8 @@ REDACTOR = pytest.StashKey[Redactor]()
 MOCK_FILES = pytest.StashKey[MockFileCache]()
 RUN_ID = pytest.StashKey[str]()
 TOOLKIT = pytest.StashKey[ToolkitSettings]()
+# Where our own code lives: an internal error names the innermost frame in it.
+PACKAGE_DIR = Path(runner.__file__).resolve().parent
 NO_JUDGE_SKIP = ("uses an LLM judge (`judge:`), and none is configured: pass --osvi-judge-url "
                  "(or the ini option osvi_judge_url) and export OSVI_JUDGE_MODEL to run it")
 CONCURRENCY = pytest.StashKey[ConcurrentScenarios]()
@@ -85,6 +93,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--osvi-burst", metavar="N", default=None,
                     help="with --osvi-rate: up to N requests may go at once after a quiet "
                          "spell (ini osvi_burst; default one second's worth).")
+    group.addoption("--osvi-max-response", metavar="SIZE", default=None,
+                    help="largest answer the runner reads, as received and unpacked, e.g. "
+                         "10MB, 512KB or a number of bytes; a larger one breaks its scenario "
+                         "(ini osvi_max_response; default 10MB).")
     parser.addini("osvi_base_url", "base URL of the live OSVI API (empty: embedded mock)")
     parser.addini("osvi_agent", "default agent_uuid for scenarios without `agent:`")
     parser.addini("osvi_timeout", "time limit for one API request (default 30s)")
@@ -97,8 +109,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("osvi_concurrency", "scenarios run at once (default 1)")
     parser.addini("osvi_rate", "most requests per second for the whole run, e.g. 5 or 120/min")
     parser.addini("osvi_burst", "with osvi_rate: most requests at once (default 1 s worth)")
+    parser.addini("osvi_max_response", "largest answer read, e.g. 10MB or 512KB (default 10MB)")
     parser.addini("osvi_patterns", "file name patterns of scenario files",
                   type="linelist", default=list(DEFAULT_PATTERNS))
+    group.addoption("--osvi-allow-outside-root", action="store_true", default=None,
+                    help="let `mock:` name files outside pytest's rootdir (ini "
+                         "osvi_allow_outside_root); their content is still never quoted.")
+    parser.addini("osvi_allow_outside_root", "let `mock:` name files outside the rootdir",
+                  type="bool", default=False)
     _add_toolkit_options(group, parser)
 
 
@@ -159,6 +177,7 @@ def pytest_configure(config: pytest.Config) -> None:
             rate=_first(option.osvi_rate, config.getini("osvi_rate")),
             burst=_first(option.osvi_burst, config.getini("osvi_burst")),
             rate_share=_xdist_workers(config),
+            max_response=_first(option.osvi_max_response, config.getini("osvi_max_response")),
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
@@ -175,10 +194,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[TOOLKIT] = toolkit
     if toolkit.transcripts is not None and not hasattr(config, "workerinput"):
         transcript_store.clear(toolkit.transcripts)
-    redactor = Redactor([*settings.secrets, *toolkit.secrets])
+    # The token is masked on every target: a mock run may use `{{ env.OSVI_API_TOKEN }}` too.
+    redactor = Redactor([*settings.secrets, *toolkit.secrets, *environment_secrets(env)])
     config.stash[REDACTOR] = redactor
     config.add_cleanup(redact_log_records(redactor))
-    config.stash[MOCK_FILES] = MockFileCache()
+    config.pluginmanager.register(ReportRedaction(redactor), "osvi-redaction")
+    # CI cancels with SIGTERM: end like Ctrl-C (JUnit, summary, sessions closed), exit 2.
+    config.add_cleanup(interrupt_on_sigterm())
+    config.stash[MOCK_FILES] = MockFileCache(config.rootpath, allow_outside_root=bool(
+        option.osvi_allow_outside_root or _ini_flag(config, "osvi_allow_outside_root")))
+    config.pluginmanager.register(OddEntries(
+        settings.patterns, lambda parent, path: ScenarioFile.from_parent(parent, path=path)),
+        "osvi-odd-entries")
     config.stash[RUN_ID] = uuid.uuid4().hex[:8]
     config.pluginmanager.register(ReportPlugin(config), "osvi-report")
     if settings.concurrency > 1:
@@ -234,9 +261,11 @@ class ScenarioFile(pytest.File):
         scenarios = load_scenarios(self.path, os.environ, self.config.stash[MOCK_FILES])
         redact = self.config.stash[REDACTOR].redact
         for scenario in scenarios:
-            # The name is in every node id pytest prints; `{{ env.X }}` may have put a secret in it.
+            # The name is in every node id pytest prints; `{{ env.X }}` may have put a secret in
+            # it, and a quoted YAML string escape codes or line breaks.
             item: ScenarioItem = ScenarioItem.from_parent(
-                self, name=redact(scenario.test_name), scenario=scenario)
+                self, name=printable(redact(scenario.test_name), one_line=True),
+                scenario=scenario)
             yield item
 
     def repr_failure(
@@ -253,9 +282,8 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.result: ScenarioResult | None = None
-        for tag in scenario.tags:
-            self.config.addinivalue_line("markers", f"{tag}: scenario tag")
-            self.add_marker(getattr(pytest.mark, tag))
+        for mark in tag_marks(self.config, scenario.tags):
+            self.add_marker(mark)
         if scenario.skip is not None:
             self.add_marker(pytest.mark.skip(reason=scenario.skip))
         if scenario.xfail is not None:
@@ -298,13 +326,17 @@ class ScenarioItem(pytest.Item):
         result = self._run()
         self.result = result
         redact = self.config.stash[REDACTOR].redact
+        stop = stop_reason(result)
+        if stop is not None:  # a refused token: pytest's own way to end the run after this item
+            self.session.shouldstop = printable(redact(stop), one_line=True)
         self.user_properties.append(("target", result.target))
         if result.sessions:
             self.user_properties.append(("session_ids", redact(" ".join(result.sessions))))
         self._repetition_properties(result)
         if result.outcome == "passed":
             # A failure report already holds the conversation; a pass shows it with -rP.
-            self.add_report_section("call", "conversation", redact(conversation_text(result)))
+            self.add_report_section("call", "conversation",
+                                    printable(redact(conversation_text(result))))
         on_scenario_result(self, result)
         self._write_transcript(result)
         raise_for_outcome(result)
@@ -331,8 +363,8 @@ class ScenarioItem(pytest.Item):
             transcript_store.write(folder, self.nodeid, _relative_path(self.path, self.config),
                                    result, self.config.stash[REDACTOR])
         except OSError as error:  # a report problem never changes the scenario's outcome
-            self.warn(pytest.PytestWarning(f"osvi: could not write the transcript to "
-                                           f"{folder}: {error}"))
+            self.warn(pytest.PytestWarning(self.config.stash[REDACTOR].redact(
+                f"osvi: could not write the transcript to {folder}: {error}")))
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
@@ -340,8 +372,9 @@ class ScenarioItem(pytest.Item):
         error = excinfo.value
         if isinstance(error, (ScenarioFailed, ScenarioBroken)):
             redact = self.config.stash[REDACTOR].redact
-            return ScenarioFailureRepr(redact(report_text(error.result)),
-                                       redact(report_line(error.result)),
+            return ScenarioFailureRepr(printable(redact(report_text(error.result))),
+                                       printable(redact(report_line(error.result)),
+                                                 one_line=True),
                                        str(self.path), self.scenario.line)
         if self.config.getoption("tbstyle", "auto") == "long":
             return super().repr_failure(excinfo)
@@ -352,10 +385,11 @@ class ScenarioItem(pytest.Item):
         redact = self.config.stash[REDACTOR].redact
         where = ""
         for entry in reversed(excinfo.traceback):
-            if f"{os.sep}runner{os.sep}" in str(entry.path):
+            # By folder, not by a `/runner/` in the path: CI checkouts live in /home/runner/.
+            if Path(str(entry.path)).resolve().is_relative_to(PACKAGE_DIR):
                 where = f" at {Path(str(entry.path)).name}:{entry.lineno + 1}"
                 break
-        cause = redact(f"{excinfo.typename}: {excinfo.value}")
+        cause = printable(redact(f"{excinfo.typename}: {excinfo.value}"), one_line=True)
         text = (f"osvi-scenarios hit an internal error while running this scenario{where}:\n"
                 f"  {cause}\n"
                 "This is a bug in osvi-scenarios, not in your scenario: please report it with "

@@ -22,7 +22,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from runner.executor import run_scenario
 from runner.matchers import DEFAULT_SIMILARITY, compile_text_matcher
 from runner.model import Scenario, Step
+from runner.redact import MASK, TOKEN_VARIABLE, Redactor
 from runner.transcript import ScenarioResult
 
 STYLES = ("contains", "similar_to", "exact")
@@ -213,10 +214,35 @@ def _insert_expect(node: CommentedMap, value: Any) -> None:
     node.insert(position, "expect", expect)
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _refuse_secret(value: Any, where: str, redactor: Redactor | None) -> None:
+    """A scenario file is committed: an echoed secret must never be written into one."""
+    if redactor and any(redactor.redact(text) != text for text in _strings(value)):
+        raise RecordError(f"{where}: the reply holds a secret ({TOKEN_VARIABLE} or the base "
+                          "URL's password, possibly encoded), so nothing was written; write "
+                          "this step's `reply` expectation by hand, e.g. with "
+                          f"{{{{ env.{TOKEN_VARIABLE} }}}} where the secret belongs")
+
+
 def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observation],
           lines: Sequence[int], *, style: str, overwrite: bool,
-          minimum: float = DEFAULT_SIMILARITY) -> Outcome:
-    """The file with the observed replies written in; ``lines`` are the documents' lines."""
+          minimum: float = DEFAULT_SIMILARITY, redactor: Redactor | None = None) -> Outcome:
+    """The file with the observed replies written in; ``lines`` are the documents' lines.
+
+    With a ``redactor``, raises :class:`RecordError` rather than write any of its
+    secrets into the file.
+    """
     yaml = _yaml(text)
     documents = [d for d in yaml.load_all(text) if d is not None]
     if len(documents) != len(lines):
@@ -245,6 +271,7 @@ def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observat
                                      "(--overwrite replaces it)")
             continue
         value = expectation(reply, style, minimum)
+        _refuse_secret(value, where, redactor)
         if isinstance(expect, CommentedMap):
             expect["reply"] = value
         else:
@@ -256,6 +283,10 @@ def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observat
     else:
         yaml.dump_all(documents, out)
     outcome.text = out.getvalue()
+    if redactor and (redactor.redact(outcome.text).count(MASK)
+                     > redactor.redact(text).count(MASK)):
+        raise RecordError(f"{file}: the recorded file would hold a secret ({TOKEN_VARIABLE} or "
+                          "the base URL's password), so nothing was written")
     return outcome
 
 

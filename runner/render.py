@@ -142,7 +142,7 @@ def failure_report(result: ScenarioResult) -> str:
               chat_text(result, upto=record), ""]
     file = f"{result.scenario.file.name}:{record.step.line}"
     verb = "failed" if record.outcome == "failed" else "broke"
-    parts.append(f"✗ {record.step.ref} {verb}: {record.title}   ({file})")
+    parts.append(f"✗ {record.step.ref} {verb}: {record.heading}   ({file})")
     source = step_source(result, record)
     if source:
         parts += ["", source]
@@ -171,4 +171,4 @@ def one_line(result: ScenarioResult) -> str:
     first = record.mismatches[0] if record.mismatches else None
     detail = f" — {first.key}: expected {first.expected}, got {first.actual}" if first else ""
     more = f" (+{len(record.mismatches) - 1} more)" if len(record.mismatches) > 1 else ""
-    return f"{record.step.ref} failed: {record.title}{detail}{more}"
+    return f"{record.step.ref} failed: {record.heading}{detail}{more}"

@@ -7,15 +7,19 @@ process lists and CI logs) and is never part of any repr.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
+from runner.answer_limits import DEFAULT_MAX_RESPONSE
 from runner.client import DEFAULT_RETRIES
 from runner.durations import DURATION_HELP, DurationError, parse_duration
 from runner.errors import RunnerError
+from runner.open_sessions import OpenSessions
 from runner.ratelimit import RateError, TokenBucket, parse_rate
+from runner.sizes import SIZE_HELP, SizeError, parse_size
 from runner.targets import LiveTarget, MockTarget, Target, public_url
 
 DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
@@ -29,6 +33,9 @@ MIN_TOKEN_LENGTH = 8
 MAX_RETRIES = 10
 # More at once than this is a mistake, not a plan: the API's own limits come first.
 MAX_CONCURRENCY = 1000
+
+
+_BARE_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 class SettingsError(RunnerError):
@@ -48,9 +55,13 @@ class Settings:
     contract: str = "strict"
     keep_sessions: bool = False
     concurrency: int = 1
+    max_response: int = DEFAULT_MAX_RESPONSE  # bytes
     # Shared by every scenario of the run (--osvi-rate): state, not a setting,
     # so it takes no part in comparisons.
     limiter: TokenBucket | None = field(default=None, repr=False, compare=False)
+    # Likewise shared: the live sessions open right now, for the run summary.
+    open_sessions: OpenSessions = field(default_factory=OpenSessions, repr=False,
+                                        compare=False)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -72,11 +83,13 @@ class Settings:
     def make_target(self) -> Target:
         contract = self.contract == "strict"
         if self.base_url is None:
-            return MockTarget(timeout=self.timeout, contract=contract, limiter=self.limiter)
+            return MockTarget(timeout=self.timeout, contract=contract, limiter=self.limiter,
+                              max_response=self.max_response)
         assert self.token is not None
         return LiveTarget(base_url=self.base_url, token=self.token, timeout=self.timeout,
                           max_wait=self.max_wait, retries=self.retries, contract=contract,
-                          keep_sessions=self.keep_sessions, limiter=self.limiter)
+                          keep_sessions=self.keep_sessions, limiter=self.limiter,
+                          max_response=self.max_response, open_sessions=self.open_sessions)
 
     def describe(self) -> str:
         if self.base_url is None:
@@ -88,6 +101,9 @@ class Settings:
 def _duration(name: str, value: str | float | None) -> float | None:
     if value is None or value == "":
         return None
+    if isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip()):
+        # A bare number is seconds, as in pytest-timeout and httpx: `--osvi-timeout 3`.
+        return float(value)
     try:
         return parse_duration(value)
     except DurationError:
@@ -145,7 +161,8 @@ def build_settings(*, target: str | None, base_url: str | None, agent: str | Non
                    env: Mapping[str, str], retries: str | int | None = None,
                    contract: str | None = None, keep_sessions: bool = False,
                    concurrency: str | int | None = None, rate: str | float | None = None,
-                   burst: str | float | None = None, rate_share: int = 1) -> Settings:
+                   burst: str | float | None = None, rate_share: int = 1,
+                   max_response: str | int | None = None) -> Settings:
     """Check merged option values (command line, then environment, then ini).
 
     Only the token is read from ``env`` here.
@@ -188,7 +205,20 @@ def build_settings(*, target: str | None, base_url: str | None, agent: str | Non
         keep_sessions=keep_sessions,
         concurrency=_concurrency(concurrency),
         limiter=_limiter(rate, burst, rate_share),
+        max_response=_max_response(max_response),
     )
+
+
+def _max_response(value: str | int | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_MAX_RESPONSE
+    try:
+        size = parse_size(value)
+    except SizeError as error:
+        raise SettingsError(f"--osvi-max-response: {error}") from None
+    if size < 1:
+        raise SettingsError(f"--osvi-max-response must be more than 0; {SIZE_HELP}")
+    return size
 
 
 def _concurrency(value: str | int | None) -> int:

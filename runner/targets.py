@@ -22,9 +22,11 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from runner import EMBEDDED_MOCK_TOKEN, __version__
+from runner.answer_limits import DEFAULT_MAX_RESPONSE
 from runner.client import DEFAULT_RETRIES, OsviClient, public_url
 from runner.durations import format_duration
 from runner.mock import Engine, ManualClock, MockAgent, create_app, demo_agent_spec
+from runner.open_sessions import OpenSessions
 from runner.ratelimit import TokenBucket
 
 USER_AGENT = f"osvi-scenarios/{__version__}"
@@ -86,10 +88,12 @@ class MockTarget:
     sessions: SessionPolicy = "discard"
 
     def __init__(self, *, timeout: float, contract: bool = True,
-                 limiter: TokenBucket | None = None) -> None:
+                 limiter: TokenBucket | None = None,
+                 max_response: int = DEFAULT_MAX_RESPONSE) -> None:
         self._timeout = timeout
         self._contract = contract
         self._limiter = limiter
+        self._max_response = max_response
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
@@ -104,7 +108,8 @@ class MockTarget:
             # No retries: the in-process mock has no connection to lose, and its
             # injected 429/503 faults are there to be seen.
             client = OsviClient(http, timeout=self._timeout, contract=self._contract,
-                                label="the embedded mock", limiter=self._limiter)
+                                label="the embedded mock", limiter=self._limiter,
+                                max_response=self._max_response)
             yield _MockConnection(client, engine)
 
 
@@ -124,8 +129,13 @@ class LiveTarget:
 
     def __init__(self, *, base_url: str, token: str, timeout: float, max_wait: float,
                  retries: int = DEFAULT_RETRIES, contract: bool = True,
-                 keep_sessions: bool = False, limiter: TokenBucket | None = None) -> None:
+                 keep_sessions: bool = False, limiter: TokenBucket | None = None,
+                 max_response: int = DEFAULT_MAX_RESPONSE,
+                 open_sessions: OpenSessions | None = None) -> None:
         self.label = public_url(base_url)
+        self._max_response = max_response
+        # Sessions kept open on purpose are not the summary's business.
+        self._open_sessions = None if keep_sessions else open_sessions
         self._limiter = limiter
         self.sessions: SessionPolicy = "keep" if keep_sessions else "close"
         self._base_url = base_url.rstrip("/")
@@ -149,5 +159,7 @@ class LiveTarget:
         ) as http:
             client = OsviClient(http, timeout=self._timeout, retries=self._retries,
                                 contract=self._contract, label=self.label.rstrip("/"),
-                                limiter=self._limiter)
+                                limiter=self._limiter, max_response=self._max_response,
+                                on_answer=None if self._open_sessions is None
+                                else self._open_sessions.observe)
             yield _LiveConnection(client, self._max_wait)

@@ -3,7 +3,9 @@
 A string that is exactly one placeholder keeps the variable's type (so an
 ``examples`` row can put a boolean into ``help_requested``); elsewhere values are
 turned into text. Names in ``keep`` are left untouched for a later stage: the
-mock fills ``message``, ``whisper`` and ``context`` at each turn.
+mock fills ``message``, ``whisper`` and ``context`` at each turn. Rendering
+keeps the line numbers of what was read from a file, so a problem found while
+a scenario runs can still name its line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from runner.yamlsrc import YList, YMap
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
 # Loosely formed placeholders, e.g. `{{ 1abc }}` or an unclosed `{{ name`, so they
@@ -36,6 +40,12 @@ class BadPlaceholder(ValueError):
 def placeholders(text: str) -> list[str]:
     """The names used in ``text``, in order (``env.HOME`` stays dotted)."""
     return PLACEHOLDER.findall(text)
+
+
+def uses_env(value: Any) -> bool:
+    """Whether ``value`` takes anything from the environment (which may hold secrets)."""
+    return any(name.startswith("env.") for text in iter_strings(value)
+               for name in placeholders(text))
 
 
 def check_syntax(text: str) -> None:
@@ -94,9 +104,19 @@ def render(text: str, variables: Mapping[str, Any], env: Mapping[str, str],
 
 def render_tree(value: Any, variables: Mapping[str, Any], env: Mapping[str, str],
                 keep: frozenset[str] = frozenset()) -> Any:
-    """Render every string inside ``value``; returns plain dicts and lists."""
+    """Render every string inside ``value``; returns dicts and lists (YMap/YList where
+    ``value`` had them, with their lines)."""
     if isinstance(value, str):
         return render(value, variables, env, keep)
+    if isinstance(value, YMap):
+        mapping = YMap({k: render_tree(v, variables, env, keep) for k, v in value.items()},
+                       line=value.line)
+        mapping.key_lines, mapping.file = value.key_lines, value.file
+        return mapping
+    if isinstance(value, YList):
+        items = YList([render_tree(v, variables, env, keep) for v in value], line=value.line)
+        items.item_lines, items.file = value.item_lines, value.file
+        return items
     if isinstance(value, dict):
         return {k: render_tree(v, variables, env, keep) for k, v in value.items()}
     if isinstance(value, list):

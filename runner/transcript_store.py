@@ -89,7 +89,7 @@ def write(folder: Path, nodeid: str, file: str, result: ScenarioResult,
     """Write one transcript atomically (a reader never sees half a file)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = redactor.redact_tree(to_json(result, nodeid, file))
-    target = folder / file_name(nodeid)
+    target = folder / file_name(redactor.redact(nodeid))  # a file name is output too
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

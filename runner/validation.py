@@ -67,6 +67,9 @@ _KIND_FIXES = {
 
 _NAME_RULE = "use letters, digits and _ only, starting with a letter or _"
 
+# Invariants that take a value, hence not in the list form; with an example value each.
+_VALUED_INVARIANTS = {"reply_never": "{contains_any: [Acme, Globex]}", "max_reply_length": "400"}
+
 
 # --------------------------------------------------------------------------- schema loading
 
@@ -559,6 +562,12 @@ def _enum(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
         yield ctx.problem(_RANK_VALUE, path,
                           f"`save` cannot store {show(value)}{hint}: it is not a field of "
                           "the answer", "save one of: " + ", ".join(values))
+        return
+    if path[:1] == ["invariants"] and value in _VALUED_INVARIANTS:
+        yield ctx.problem(_RANK_VALUE, path,
+                          f"`{value}` needs a value, so it cannot be in the list of `invariants`",
+                          "write `invariants` as a mapping, e.g. invariants: "
+                          f"{{{value}: {_VALUED_INVARIANTS[value]}, whisper_never_leaks: true}}")
         return
     yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} cannot be {show(value)}{hint}",
                       "use one of: " + ", ".join(values))

@@ -2,16 +2,20 @@
 
 Mappings load as :class:`YMap` and sequences as :class:`YList`; both are plain
 ``dict``/``list`` subclasses that also carry the line they start on and the line
-of each key or item, so later errors can point at the exact line. Duplicate keys,
+of each key or item (and the file they come from), so later errors, even those
+found while a scenario runs, can point at the exact line. Duplicate keys,
 which PyYAML accepts silently, are rejected. PyYAML is never patched globally:
 all of this lives in a private SafeLoader subclass.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import stat
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from runner.errors import Problem, ScenarioFileError
 
-# Guards against alias bombs ("billion laughs"): a tree that expands past this
-# many nodes is refused before anything walks it.
+# Guards against alias bombs ("billion laughs"): a document that expands past
+# this many nodes, or this many characters of text, is refused before anything
+# walks it. A file has at most 128 KiB, so only aliases can get near either.
 MAX_EXPANDED_NODES = 100_000
+MAX_EXPANDED_CHARS = 1_000_000
 MAX_DEPTH = 64
 # Thirty times the largest example scenario, and what the pure-Python parser
 # reads in about a second: a bigger file is refused before it is parsed.
@@ -34,6 +40,7 @@ class YMap(dict[str, Any]):
 
     line: int
     key_lines: dict[str, int]
+    file = ""  # the file it was read from, set by the loader
 
     def __init__(self, *args: Any, line: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +56,7 @@ class YList(list[Any]):
 
     line: int
     item_lines: list[int]
+    file = ""  # the file it was read from, set by the loader
 
     def __init__(self, *args: Any, line: int = 0) -> None:
         super().__init__(*args)
@@ -82,6 +90,24 @@ def line_of(node: Any, key: str | int | None = None, default: int = 1) -> int:
     return default
 
 
+def location(node: Any, key: str | int | None = None) -> str:
+    """``file:line`` of ``node`` (or of its ``key``), or "" for data not read from a file.
+
+    The file is shown relative to the working folder when it is inside it.
+    """
+    file = getattr(node, "file", "")
+    return f"{display_path(file)}:{line_of(node, key)}" if file else ""
+
+
+def display_path(file: str) -> str:
+    """``file`` relative to the working folder when it is inside it, as problems show it."""
+    try:
+        shown = os.path.relpath(file)
+    except ValueError:  # another drive on Windows
+        return file
+    return file if shown.startswith("..") else shown
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that builds YMap/YList; registered constructors stay private to it."""
 
@@ -109,8 +135,10 @@ class _Recursive(Exception):
 
 
 class _BadText(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        self.line, self.message = line, message
+    def __init__(self, line: int, message: str,
+                 fix: str = "write the character itself, or escape a whole one as "
+                            "\\UXXXXXXXX") -> None:
+        self.line, self.message, self.fix = line, message, fix
 
 
 class _TooLarge(Exception):
@@ -118,8 +146,16 @@ class _TooLarge(Exception):
         self.line = line
 
 
+class _TooLong(Exception):
+    """Aliases repeat text until the document would hold too many characters."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 def _construct_mapping(loader: _LineLoader, node: MappingNode) -> YMap:
     result = YMap(line=node.start_mark.line + 1)
+    result.file = getattr(loader, "source_name", "")
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -145,6 +181,7 @@ def _construct_mapping(loader: _LineLoader, node: MappingNode) -> YMap:
 
 def _construct_sequence(loader: _LineLoader, node: SequenceNode) -> YList:
     result = YList(line=node.start_mark.line + 1)
+    result.file = getattr(loader, "source_name", "")
     for item in node.value:
         result.append(loader.construct_object(item, deep=True))
         result.item_lines.append(item.start_mark.line + 1)
@@ -171,9 +208,22 @@ def _construct_str(loader: _LineLoader, node: ScalarNode) -> str:
     return text
 
 
+def _construct_int(loader: _LineLoader, node: ScalarNode) -> int:
+    # Python refuses to read an integer of more than 4,300 digits (a guard against
+    # slow conversions); no scenario value needs even twenty.
+    try:
+        return int(yaml.constructor.SafeConstructor.construct_yaml_int(loader, node))
+    except ValueError:
+        digits = sum(c.isdigit() for c in str(node.value))
+        raise _BadText(node.start_mark.line + 1,
+                       f"the number on this line has {digits} digits, more than a number "
+                       "may have", "write a shorter number (quote it to make it text)") from None
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 _FastLineLoader: Any = None
 if getattr(yaml, "__with_libyaml__", False):
@@ -183,6 +233,7 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastLineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
     _FastLineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
     _FastLineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+    _FastLineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 # libyaml composes nodes by C recursion: nesting some 10^5 deep crashes the
 # process instead of raising. 20,000 levels were seen to be fine; files that
@@ -190,39 +241,55 @@ if getattr(yaml, "__with_libyaml__", False):
 _FAST_MAX_NESTING = 10_000
 
 
-def _measure(node: Node) -> tuple[int, int]:
-    """(expanded size, depth) of a node graph, counting each alias use in full.
+@dataclass(frozen=True)
+class _Size:
+    nodes: int
+    depth: int
+    chars: int
+
+
+def _measure(node: Node) -> tuple[_Size, int]:
+    """The expanded size of a node graph, counting each alias use in full.
 
     Memoised per node, so it is linear in the unique nodes even for an alias bomb
-    whose expansion would be astronomically large.
+    whose expansion would be astronomically large. Also returns the line of the
+    value that aliases repeat most (the one to blame when the size is too large).
     """
-    memo: dict[int, tuple[int, int]] = {}
+    memo: dict[int, _Size] = {}
     path: set[int] = set()  # the nodes being visited: meeting one again is a cycle
+    repeated: dict[int, tuple[int, int]] = {}  # node → (characters repeated, its line)
 
-    def visit(current: Node, level: int) -> tuple[int, int]:
+    def visit(current: Node, level: int) -> _Size:
         key = id(current)
         if key in memo:
-            return memo[key]
+            size = memo[key]
+            total, line = repeated.get(key, (0, current.start_mark.line + 1))
+            repeated[key] = (min(total + size.chars, MAX_EXPANDED_CHARS + 1), line)
+            return size
         if key in path:
             raise _Recursive(current.start_mark.line + 1)
         if level > MAX_DEPTH:
-            return 1, level
+            return _Size(1, level, 0)
         children: list[Node] = []
         if isinstance(current, SequenceNode):
             children = list(current.value)
         elif isinstance(current, MappingNode):
             children = [n for pair in current.value for n in pair]
-        size, depth = 1, 1
+        nodes, depth = 1, 1
+        chars = len(current.value) if isinstance(current, ScalarNode) else 0
         path.add(key)
         for child in children:
-            child_size, child_depth = visit(child, level + 1)
-            size = min(size + child_size, MAX_EXPANDED_NODES + 1)
-            depth = max(depth, child_depth + 1)
+            sub = visit(child, level + 1)
+            nodes = min(nodes + sub.nodes, MAX_EXPANDED_NODES + 1)
+            depth = max(depth, sub.depth + 1)
+            chars = min(chars + sub.chars, MAX_EXPANDED_CHARS + 1)
         path.discard(key)
-        memo[key] = (size, depth)
+        memo[key] = _Size(nodes, depth, chars)
         return memo[key]
 
-    return visit(node, 1)
+    size = visit(node, 1)
+    blamed = max(repeated.values(), default=(0, node.start_mark.line + 1))
+    return size, blamed[1]
 
 
 class Document:
@@ -291,16 +358,19 @@ def _load(text: str, name: str, loader_class: type[_LineLoader] | type[_FastLine
         loader = loader_class(text)
     except yaml.YAMLError as error:  # the reader checks every character up front
         raise ScenarioFileError([_friendly_yaml_error(name, error, text)]) from None
+    loader.source_name = name  # type: ignore[union-attr]
     documents: list[Document] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            size, depth = _measure(node)
-            if size > MAX_EXPANDED_NODES:
+            size, blamed = _measure(node)
+            if size.nodes > MAX_EXPANDED_NODES:
                 raise _TooLarge(node.start_mark.line + 1)
-            if depth > MAX_DEPTH:
+            if size.chars > MAX_EXPANDED_CHARS:
+                raise _TooLong(blamed)
+            if size.depth > MAX_DEPTH:
                 raise ScenarioFileError.single(
                     name, node.start_mark.line + 1,
                     f"the YAML is nested more than {MAX_DEPTH} levels deep",
@@ -318,6 +388,11 @@ def _load(text: str, name: str, loader_class: type[_LineLoader] | type[_FastLine
         raise ScenarioFileError.single(
             name, big.line, "the YAML expands to too many values (an alias bomb?)",
             "write the values out instead of nesting aliases") from None
+    except _TooLong as long:
+        raise ScenarioFileError.single(
+            name, long.line, "aliases (`*name`) repeat the value written here until the "
+            f"document would hold more than {MAX_EXPANDED_CHARS:,} characters (an alias bomb?)",
+            "write the values out instead of repeating long ones through aliases") from None
     except _TooDeep as deep:
         raise ScenarioFileError.single(
             name, deep.line, f"the YAML is nested more than {MAX_DEPTH} levels deep",
@@ -327,9 +402,7 @@ def _load(text: str, name: str, loader_class: type[_LineLoader] | type[_FastLine
             name, loop.line, "an alias (`*name`) refers to the list or mapping that holds it, "
             "so it never ends", "remove the alias, or point it at something outside") from None
     except _BadText as bad:
-        raise ScenarioFileError.single(
-            name, bad.line, bad.message,
-            "write the character itself, or escape a whole one as \\UXXXXXXXX") from None
+        raise ScenarioFileError.single(name, bad.line, bad.message, bad.fix) from None
     except yaml.YAMLError as error:
         raise ScenarioFileError([_friendly_yaml_error(name, error)]) from None
     except RecursionError:
@@ -349,17 +422,27 @@ def read_text(path: Path) -> str:
     """
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
-            raise ScenarioFileError.single(
-                path, 1, f"this is {kind}, not an ordinary file",
-                "scenario and mock agent files must be ordinary text files")
-        with path.open("rb") as stream:
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
+        target = _link_target(path)
+        what = kind if target is None else f"a symbolic link to '{target}', {kind}"
+        raise ScenarioFileError.single(
+            path, 1, f"this is {what}, not an ordinary file",
+            "scenario and mock agent files must be ordinary text files")
+    try:
+        # Never blocks: were the file swapped for a pipe since `stat`, opening it
+        # does not wait for a writer, and the second look refuses it.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ScenarioFileError.single(
+                    path, 1, "this is a pipe, socket or device, not an ordinary file",
+                    "scenario and mock agent files must be ordinary text files")
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ScenarioFileError.single(
-            path, 1, f"cannot read the file: {(error.strerror or str(error)).lower()}",
-            "check that it exists and is readable") from None
+        raise _unreadable(path, error) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioFileError.single(
             path, 1, f"the file is {_size(info.st_size)}; a scenario or mock agent file may "
@@ -375,6 +458,28 @@ def read_text(path: Path) -> str:
         raise ScenarioFileError.single(
             path, line, f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
             "save the file as UTF-8") from None
+
+
+def _unreadable(path: Path, error: OSError) -> ScenarioFileError:
+    target = _link_target(path)
+    fix = "point it at a scenario file, or delete it"
+    if target is not None and error.errno == errno.ELOOP:
+        return ScenarioFileError.single(
+            path, 1, "this is a symbolic link that loops back on itself", fix)
+    if target is not None and error.errno == errno.ENOENT:
+        return ScenarioFileError.single(
+            path, 1, f"this is a symbolic link to '{target}', which does not exist", fix)
+    return ScenarioFileError.single(
+        path, 1, f"cannot read the file: {(error.strerror or str(error)).lower()}",
+        "check that it exists and is readable")
+
+
+def _link_target(path: Path) -> str | None:
+    """Where the symbolic link ``path`` points (as written in it), or None if it is no link."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _size(count: int) -> str:

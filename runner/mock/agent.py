@@ -18,6 +18,7 @@ from runner.durations import DurationError, parse_duration
 from runner.errors import Problem, ScenarioFileError
 from runner.matchers import TEXT_MATCHER_KEYS, MatcherError, TextMatcher, compile_text_matcher
 from runner.mock.variants import DEFAULT_SEED, flaky_now, pick
+from runner.patterns import PatternTimeout
 from runner.suggest import did_you_mean, one_of
 from runner.suggest import type_in_words as _kind
 from runner.templating import (
@@ -27,7 +28,7 @@ from runner.templating import (
     placeholders,
     render,
 )
-from runner.yamlsrc import line_at
+from runner.yamlsrc import line_at, location
 
 Path = tuple[str | int, ...]
 
@@ -129,6 +130,7 @@ class Rule:
     choices: tuple[str | None, ...] = ()  # `choose:` replaces `reply`
     flaky: Flaky | None = None
     index: int = 0  # the rule's place in `replies`, to seed its choices
+    where: str = ""  # file:line of its `when`, when it was read from a file
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,14 @@ class MockAgent:
         """Pick the first rule whose condition holds and render its reply."""
         turn = replace(turn, version=self.version)
         for rule in self.rules:
-            if rule.when is None or rule.when(turn):
+            try:
+                fires = rule.when is None or rule.when(turn)
+            except PatternTimeout as error:  # answer at once, with the cause: never hang
+                place = f"at {error.where or rule.where}" if error.where or rule.where \
+                    else f"replies[{rule.index}]"
+                return Decision(None, None, None, 0.0, FaultResponse(
+                    500, error=f"the mock rule {place}: {error.describe()}"))
+            if fires:
                 template = self._reply(rule, turn)
                 reply = None if template is None else _fill(template, turn)
                 return Decision(reply, rule.state, rule.help_requested, rule.latency, rule.fault)
@@ -465,6 +474,7 @@ class _Compiler:
             choices=self.choices(data, path),
             flaky=self.flaky(data.get("flaky"), (*path, "flaky")),
             index=index,
+            where=location(data, "when"),
         )
 
     def choices(self, data: Mapping[str, Any], path: Path) -> tuple[str | None, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from pathlib import Path
@@ -43,6 +44,8 @@ from runner.report.chat_html import planned_title, render_chat_html
 from runner.transcript import ScenarioResult, StepRecord
 
 SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml", ".yaml", ".yml")
+# `---` starts a YAML document and `...` ends one, always in the first column.
+_DOCUMENT_MARKER = re.compile(r"(---|\.\.\.)(\s|$)")
 _MIME = {"json": "application/json", "txt": "text/plain", "html": "text/html",
          "yaml": "application/yaml"}
 
@@ -186,7 +189,7 @@ def _step_details(result: ScenarioResult, record: StepRecord,
 
 def _step(result: ScenarioResult, record: StepRecord, redactor: Redactor) -> Any:
     status = record.outcome if record.outcome in ("passed", "failed", "broken") else "skipped"
-    step = TestStepResult(name=redactor.redact(record.title), status=status,
+    step = TestStepResult(name=redactor.redact(record.heading), status=status,
                           start=_ms(record.started), stop=_ms(max(record.stopped,
                                                                   record.started)))
     step.statusDetails = _step_details(result, record, redactor)
@@ -303,9 +306,29 @@ def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> N
         test.steps.extend(_steps_of(result, redactor))
     _attach(test, "chat transcript", render_chat_html(result, redactor), "html")
     _attach(test, "chat transcript (text)", redactor.redact(conversation_text(result)), "txt")
-    if result.scenario.source_lines:
-        _attach(test, result.scenario.file.name,
-                redactor.redact("\n".join(result.scenario.source_lines) + "\n"), "yaml")
+    document = scenario_document(result.scenario)
+    if document:
+        _attach(test, result.scenario.file.name, redactor.redact(document), "yaml")
+
+
+def scenario_document(scenario: Scenario) -> str:
+    """The YAML document a scenario was written in: from the marker before it (or the
+    file's start, with its modeline) to the next one.
+
+    Only this, not the whole file: a file of 3,000 scenarios would otherwise be
+    attached 3,000 times.
+    """
+    lines = scenario.source_lines
+    start = min(max(scenario.line - 1, 0), len(lines))
+    begin = start
+    # A document may open on its marker's line: `--- {scenario: ..., steps: [...]}`.
+    while (begin > 0 and begin < len(lines) and not _DOCUMENT_MARKER.match(lines[begin])
+           and not _DOCUMENT_MARKER.match(lines[begin - 1])):
+        begin -= 1
+    end = start + 1
+    while end < len(lines) and not _DOCUMENT_MARKER.match(lines[end]):
+        end += 1
+    return "".join(f"{line}\n" for line in lines[begin:end])
 
 
 def scrub(config: pytest.Config, nodeid: str, redactor: Redactor) -> None:

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from runner.model import Scenario
-from runner.redact import Redactor
+from runner.redact import Redactor, environment_secrets
 from runner.repeat import conversation_text
-from runner.report import allure_emit, junit, metadata
+from runner.report import allure_emit, allure_readable, junit, metadata
 from runner.report.summary import STATUSES, ScenarioOutcome, Status, build_summary
+from runner.terminal_text import printable
 from runner.transcript import ScenarioResult
 
 HTML_REPORT = Path("reports") / "allure-report" / "index.html"
@@ -46,7 +47,7 @@ def redactor_for(config: pytest.Config) -> Redactor:
     if isinstance(found, Redactor):
         return found
     # The plugin did not set one up: still never let the token through.
-    return Redactor([os.environ.get("OSVI_API_TOKEN")])
+    return Redactor(environment_secrets(os.environ))
 
 
 def scenario_of(item: pytest.Item) -> Scenario | None:
@@ -55,8 +56,9 @@ def scenario_of(item: pytest.Item) -> Scenario | None:
 
 
 def _warn(item: pytest.Item, what: str, error: Exception) -> None:
-    item.warn(pytest.PytestWarning(f"osvi report: could not {what}: "
-                                   f"{type(error).__name__}: {error}"))
+    # The error may quote what it failed on, a secret included.
+    item.warn(pytest.PytestWarning(redactor_for(item.config).redact(
+        f"osvi report: could not {what}: {type(error).__name__}: {error}")))
 
 
 def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
@@ -68,6 +70,7 @@ def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
         allure_emit.describe(item, result.scenario, redactor)
         item.stash[_DESCRIBED] = True
         allure_emit.emit_run(item, result, redactor)
+        allure_readable.embed_chat(item, result, redactor)
     except Exception as error:
         _warn(item, "write the Allure steps", error)
 
@@ -127,8 +130,8 @@ class ReportPlugin:
             allure_emit.collection_error(self.config, self.config.rootpath / path,
                                          report.longreprtext, self.redactor)
         except Exception as error:  # the collection error itself is already reported
-            self.config.issue_config_time_warning(pytest.PytestWarning(
-                f"osvi report: could not add {report.fspath} to the Allure results: {error}"),
+            self.config.issue_config_time_warning(pytest.PytestWarning(self.redactor.redact(
+                f"osvi report: could not add {report.fspath} to the Allure results: {error}")),
                 stacklevel=2)
 
     # -- running ---------------------------------------------------------------------------
@@ -176,9 +179,12 @@ class ReportPlugin:
         # allure-pytest copies exception messages verbatim; mask secrets before it writes.
         try:
             allure_emit.scrub(self.config, nodeid, self.redactor)
+            outcome = self.outcomes.get(nodeid)
+            allure_readable.tidy(self.config, nodeid, outcome.result if outcome else None,
+                                 self.redactor)
         except Exception as error:
-            self.config.issue_config_time_warning(pytest.PytestWarning(
-                f"osvi report: could not check the Allure result of {nodeid}: {error}"),
+            self.config.issue_config_time_warning(pytest.PytestWarning(self.redactor.redact(
+                f"osvi report: could not check the Allure result of {nodeid}: {error}")),
                 stacklevel=2)
 
     @pytest.hookimpl(tryfirst=True)
@@ -209,8 +215,9 @@ class ReportPlugin:
         except Exception as error:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
-                reporter.write_line(f"osvi report: could not write the Allure run metadata "
-                                    f"to {results}: {error}", yellow=True)
+                reporter.write_line(self.redactor.redact(
+                    f"osvi report: could not write the Allure run metadata to {results}: "
+                    f"{error}"), yellow=True)
 
     def report_locations(self) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -227,27 +234,28 @@ class ReportPlugin:
             render += f" --results {results}"
         if html.exists() and html.stat().st_mtime >= self.started:
             found.append(("HTML report", _shown(html)))
-        elif html.exists():
-            found.append(("HTML report", f"{_shown(html)} (from an earlier run; "
-                                         f"render this one: {render})"))
         elif results is not None:
-            found.append(("HTML report", f"not rendered yet: {render}"))
+            # Where the render step writes this run's report (`make scenarios` runs it next).
+            found.append(("HTML report", f"{_shown(html)} (written by: {render})"))
         return found
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
             return
         outcomes = {**self.remote_outcomes, **self.outcomes}
-        if not outcomes and not self.file_errors:
+        # Live sessions still open (a stopped run's cancelled scenarios report nothing).
+        ledger = getattr(_plugin_value(self.config, "SETTINGS"), "open_sessions", None)
+        still_open = ledger.still_open() if ledger is not None else {}
+        if not outcomes and not self.file_errors and not still_open:
             return
         lines = build_summary(list(outcomes.values()), self.report_locations(),
-                              self.redactor, self.file_errors)
+                              self.redactor, self.file_errors, still_open)
         if self.remote_outcomes and not self.outcomes:
             lines += ["", "(with pytest-xdist the steps, scores and sessions of each scenario "
                           "stay with its worker: see the Allure and JUnit reports)"]
         terminalreporter.section("osvi summary")
-        for line in lines:
-            terminalreporter.write_line(line)
+        for line in lines:  # names, titles and session ids come from files and the API
+            terminalreporter.write_line(printable(line, one_line=True))
 
 
 def _remote_outcome(data: Any) -> ScenarioOutcome | None:

@@ -6,7 +6,7 @@ scrolling to the bottom of a CI log needs to decide where to look next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -65,10 +65,18 @@ def slowest_steps(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
             for duration, name, ref, title in steps[:count]]
 
 
-def unclosed_sessions(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[str]:
-    """Live sessions the cleanup could not close: someone has to close them by hand."""
+def unclosed_sessions(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
+                      still_open: Mapping[str, str] | None = None) -> list[str]:
+    """Live sessions the cleanup could not close: someone has to close them by hand.
+
+    ``still_open`` is every session the run knows to be open (session -> whose):
+    the scenarios a stopped run cancelled have no result to report theirs.
+    """
     found = [(session, outcome.name, why) for outcome in outcomes if outcome.result is not None
              for session, why in outcome.result.unclosed.items()]
+    known = {session for session, _, _ in found}
+    found += [(session, whose, "still open when the run ended")
+              for session, whose in (still_open or {}).items() if session not in known]
     if not found:
         return []
     return [f"sessions that could not be closed ({len(found)}): close them in the OSVI "
@@ -106,7 +114,8 @@ def scored(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
 
 
 def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[str, str]],
-                  redactor: Redactor, file_errors: Sequence[str] = ()) -> list[str]:
+                  redactor: Redactor, file_errors: Sequence[str] = (),
+                  still_open: Mapping[str, str] | None = None) -> list[str]:
     """The summary's lines (without the section rule pytest draws)."""
     lines: list[str] = []
     if outcomes:
@@ -114,7 +123,7 @@ def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[s
     if file_errors:
         lines += ["", f"scenario files that could not be loaded ({len(file_errors)}):"]
         lines += [f"  {redactor.redact(path)}" for path in file_errors]
-    unclosed = unclosed_sessions(outcomes, redactor)
+    unclosed = unclosed_sessions(outcomes, redactor, still_open)
     if unclosed:
         lines += ["", *unclosed]
     repeats = repeated(outcomes, redactor)

@@ -46,7 +46,8 @@ def write_generated(folder: Path) -> None:
     text("61-huge-mock-file.scenario.yaml",
          "scenario: Refund\nmock: huge-agent.yaml\nsteps:\n  - customer: Hi\n")
     text("huge-agent.yaml", 'default_reply: "' + "b" * FIVE_MB + '"\n')
-    # Not scenario files, though named like them: pytest looks inside the folder
-    # and passes over the pipe (collecting it explicitly is tested on its own).
+    # A folder named like a scenario file is a folder: pytest looks inside it. A
+    # pipe is reported without being opened (collecting it explicitly is tested
+    # on its own).
     (folder / "62-a-folder.scenario.yaml").mkdir()
     os.mkfifo(folder / "63-a-pipe.scenario.yaml")
