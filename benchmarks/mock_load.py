@@ -81,7 +81,8 @@ def start_server(directory: Path, log_level: str, agents_yaml: str | None = AGEN
     with out.open("wb") as stdout, log.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "runner.mock.server", "serve", "--host", "127.0.0.1",
-             "--port", "0", *agents, "--log-level", log_level],
+             "--port", "0", *agents, "--log-level", log_level,
+             "--max-history", "1000000"],  # every session is read back whole
             stdout=stdout, stderr=stderr, env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from runner.client import Exchange
-from runner.durations import format_duration, parse_duration
+from runner.durations import DurationError, format_duration, parse_duration
 from runner.matchers import Scorer, compile_list_matcher, compile_text_matcher
 from runner.scoring import collect
 from runner.transcript import Mismatch, Score
@@ -61,6 +61,39 @@ def _describe_error(spec: dict[str, Any]) -> str:
     return "the call fails" + (" with " + ", ".join(parts) if parts else "")
 
 
+def error_codes(data: Any) -> list[str]:
+    """What ``error: {code: ...}`` is matched against, in either documented error shape.
+
+    ``{"error": "agent_not_found"}`` (the endpoint pages) gives that one code;
+    ``{"errors": ["field is required", {"code": ..., "message": ...}]}`` (the API
+    introduction) gives every entry: a string as it is, an object's ``code`` and
+    ``message``.
+    """
+    if not isinstance(data, dict):
+        return []
+    codes = [data["error"]] if isinstance(data.get("error"), str) else []
+    entries = data.get("errors")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, str):
+            codes.append(entry)
+        elif isinstance(entry, dict):
+            codes.extend(str(entry[key]) for key in ("code", "message")
+                         if isinstance(entry.get(key), (str, int)))
+    return codes
+
+
+async def _check_code(spec: Any, data: Any, checker: _Checker) -> Mismatch | None:
+    """A mismatch unless one of the answer's error codes matches ``spec``."""
+    codes = error_codes(data)
+    if len(codes) <= 1 and not (isinstance(data, dict) and "errors" in data):
+        return await checker.text("error.code", spec, codes[0] if codes else _MISSING)
+    for code in codes:
+        if await checker.text("error.code", spec, code) is None:
+            return None
+    described = compile_text_matcher(spec).describe()
+    return Mismatch("error.code", f"{described} (any entry of `errors`)", show(codes))
+
+
 async def _check_error(spec: dict[str, Any], exchange: Exchange,
                        checker: _Checker) -> list[Mismatch]:
     if exchange.ok:
@@ -71,8 +104,7 @@ async def _check_error(spec: dict[str, Any], exchange: Exchange,
     if status is not None and exchange.status != status:
         found.append(Mismatch("error.status", str(status), str(exchange.status)))
     if "code" in spec:
-        mismatch = await checker.text("error.code", spec["code"],
-                         exchange.error_code if exchange.error_code is not None else _MISSING)
+        mismatch = await _check_code(spec["code"], exchange.data, checker)
         if mismatch:
             found.append(mismatch)
     if "reason" in spec:
@@ -125,7 +157,12 @@ async def check_expectations(expect: dict[str, Any], exchange: Exchange,
                 found.append(Mismatch("context", failed,
                                       show(bucket if "context" in data else _MISSING)))
     if "within" in expect:
-        budget = parse_duration(expect["within"])
+        try:
+            budget = parse_duration(expect["within"])
+        except DurationError as error:  # a placeholder filled it in: never show what with
+            found.append(Mismatch("within", "a duration, e.g. 3s (at most 24h)",
+                                  f"once filled in, `within` {error.reason}"))
+            return found
         if exchange.elapsed > budget:
             found.append(Mismatch("within", f"an answer within {format_duration(budget)}",
                                   f"answered in {format_duration(exchange.elapsed)}"))

@@ -26,6 +26,11 @@ Outcome = Literal["passed", "failed", "broken", "skipped"]
 PRIVATE_KINDS = frozenset({"tell", "whisper", "context", "command", "wait", "error", "system"})
 
 
+def titled(name: str | None, title: str) -> str:
+    """``Ask for a person — customer: "Can I talk to a person?"``."""
+    return f"{name} — {title}" if name else title
+
+
 @dataclass(frozen=True)
 class Mismatch:
     """One expectation that did not hold: what the file asked for and what came back."""
@@ -83,10 +88,16 @@ class StepRecord:
     outcome: Outcome = "passed"
     cause: str | None = None  # one line, for a broken step
     scores: list[Score] = field(default_factory=list)
+    name: str | None = None  # the step's `name:`, placeholders filled in
 
     @property
     def duration(self) -> float:
         return max(0.0, self.stopped - self.started)
+
+    @property
+    def heading(self) -> str:
+        """The step as a report titles it: its ``name:`` (when it has one), then the action."""
+        return titled(self.name, self.title)
 
 
 @dataclass
@@ -105,6 +116,8 @@ class ScenarioResult:
     cause: str | None = None
     # Set on the result of a repeated scenario: every run and the pass rates.
     repetition: Repetition | None = None
+    # Where a live API refused the token with an unexpected 401 (`step 1 of 'Name'`).
+    token_refused: str | None = None
 
     @property
     def failed_step(self) -> StepRecord | None:

@@ -47,6 +47,10 @@ def _clock(engine: Engine, _: str, body: dict[str, Any]) -> Outcome:
     return engine.advance_clock(body)
 
 
+def _support_unreadable(engine: Engine, session_id: str, reason: str) -> Outcome:
+    return engine.support_unreadable(session_id, reason)
+
+
 def _snapshot(engine: Engine, session_id: str, _: dict[str, Any]) -> Outcome:
     return engine.snapshot(session_id)
 
@@ -68,6 +72,11 @@ _SESSION: dict[str, dict[str, Handler]] = {
 }
 _SNAPSHOT: dict[str, Handler] = {"GET": _snapshot}
 _PUBLIC = frozenset({_health})  # answers without a token, for readiness probes
+# A body that is not a JSON object answers 400, except where the vendor documents
+# no 400 (support): there the endpoint's own error says why.
+_UNREADABLE: dict[Handler, Callable[[Engine, str, str], Outcome]] = {
+    _support: _support_unreadable,
+}
 
 
 def _route(path: str) -> tuple[dict[str, Handler] | None, str]:
@@ -108,15 +117,16 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _decode(raw: bytes) -> dict[str, Any] | Outcome:
+def _decode(raw: bytes) -> dict[str, Any] | str:
+    """The body's parameters, or why there are none (an error code)."""
     if not raw.strip():
         return {}  # no body is no parameters, as the API's framework treats it
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
-        return error(400, "invalid_json")
+        return "invalid_json"
     if not isinstance(body, dict):
-        return error(400, "body_must_be_an_object")
+        return "body_must_be_an_object"
     return body
 
 
@@ -138,8 +148,9 @@ async def _dispatch(engine: Engine, scope: Scope, receive: Receive) -> Outcome:
     if raw is None:
         return error(413, "body_too_large")
     body = _decode(raw)
-    if isinstance(body, Outcome):
-        return body
+    if isinstance(body, str):
+        unreadable = _UNREADABLE.get(handler)
+        return error(400, body) if unreadable is None else unreadable(engine, session_id, body)
     return handler(engine, session_id, body)
 
 

@@ -4,19 +4,21 @@ The engine knows nothing about HTTP. Each endpoint is a method taking the
 decoded JSON body and returning an :class:`Outcome` (status, body, headers and
 the delay to add), so the ASGI app stays a thin router and tests can drive the
 engine directly. All state lives on the instance: one engine per scenario.
+What it keeps is bounded by its :class:`~runner.mock.sessions.Limits`.
 """
 
 from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from runner.durations import DurationError, parse_duration
 from runner.mock.agent import COMMANDS, FaultResponse, MockAgent, Turn
 from runner.mock.clock import ManualClock
+from runner.mock.sessions import Limits, Session, SessionStore
 
 Json = dict[str, Any]
 INBOUND_PATH = "/v1/chat/inbound"
@@ -62,44 +64,29 @@ def fault_outcome(fault: FaultResponse, path: str, delay: float) -> Outcome:
     return Outcome(fault.status, payload, headers=fault.headers, delay=delay)
 
 
-@dataclass
-class Session:
-    id: str
-    agent_uuid: str
-    customer_id: str
-    agent: MockAgent
-    last_activity: float
-    status: str = "active"
-    mode: str = "ai"
-    state: str = "default"
-    help_requested: bool = False
-    active_human: str | None = None
-    context: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    history: list[Json] = field(default_factory=list)
-
-    def last_customer_message(self) -> str:
-        for entry in reversed(self.history):
-            if entry["role"] == "customer":
-                return str(entry["text"])
-        return ""
-
-
 def _text(value: Any) -> str | None:
-    """``value`` if it is a non-blank string (the API's notion of 'present')."""
-    return value if isinstance(value, str) and value.strip() else None
+    """``value`` if it is a non-blank string (the API's notion of 'present').
+
+    Blank is white space only, in the widest sense any regex dialect gives
+    ``\\s`` (Python's, plus the byte-order mark): the contract's pattern for a
+    non-blank text, ``[^\\s\\x1c-\\x1f\\x85\\ufeff]``, then means the same here,
+    in jsonschema and in any client's generator.
+    """
+    if isinstance(value, str) and value.replace("\ufeff", "").strip():
+        return value
+    return None
 
 
 class Engine:
     """The state of one mock OSVI account: its agents and their sessions."""
 
     def __init__(self, agents: Mapping[str, MockAgent], token: str | None = None,
-                 clock: ManualClock | None = None) -> None:
+                 clock: ManualClock | None = None, limits: Limits | None = None) -> None:
         self.agents = dict(agents)
         self.token = token
         self.clock = clock if clock is not None else ManualClock()
-        self._sessions: dict[str, Session] = {}
-        self._open: dict[tuple[str, str], Session] = {}  # (agent, customer) -> latest session
+        self.limits = limits if limits is not None else Limits()
+        self._store = SessionStore(self.limits.max_sessions)
         self._fault_hits: dict[tuple[str, int], int] = {}
 
     # -- helpers -----------------------------------------------------------------
@@ -114,7 +101,7 @@ class Engine:
 
     def session(self, session_id: str) -> Session | None:
         """The session, with its dormancy brought up to date."""
-        found = self._sessions.get(session_id)
+        found = self._store.get(session_id)
         if (found is not None and found.status == "active"
                 and self.clock.now() - found.last_activity >= found.agent.dormant_after):
             found.status = "dormant"
@@ -122,13 +109,17 @@ class Engine:
 
     @property
     def sessions(self) -> list[str]:
-        return list(self._sessions)
+        return self._store.ids()
 
     def _record(self, session: Session, role: str, text: str, **extra: Any) -> None:
         session.history.append({"role": role, "text": text, "at": self.clock.iso(), **extra})
 
     def _touch(self, session: Session) -> None:
         session.last_activity = self.clock.now()
+        self._store.touched(session)
+
+    def _too_long(self, text: str) -> bool:
+        return len(text) > self.limits.max_text
 
     def _fault(self, agent_uuid: str, agent: MockAgent, endpoint: str,
                path: str) -> Outcome | None:
@@ -144,7 +135,7 @@ class Engine:
             return fault_outcome(fault.response, path, agent.latency)
         return None
 
-    def _turn(self, session: Session, message: str, guidance: list[str]) -> Turn:
+    def _turn(self, session: Session, message: str, guidance: Iterable[str]) -> Turn:
         return Turn(message=message, whisper="\n".join(guidance),
                     context="\n".join(session.context), state=session.state)
 
@@ -162,6 +153,9 @@ class Engine:
             return error(400, "session_id must be a string")
         agent_uuid, customer_id, content = fields["agent_uuid"], fields["customer_id"], \
             fields["content"]
+        for name in ("customer_id", "content"):
+            if self._too_long(fields[name]):
+                return error(422, f"{name}_too_long")
         agent = self.agents.get(agent_uuid)
         if agent is None:
             return error(404, "agent_not_found")
@@ -183,6 +177,7 @@ class Engine:
         session.status = "active"  # a customer message wakes a dormant session
         self._touch(session)
         self._record(session, "customer", content)
+        session.last_customer_message = content
         reply: str | None = None
         if session.mode == "ai" or agent.answers_during_takeover:
             decision = agent.respond(self._turn(session, content, session.pending))
@@ -194,15 +189,12 @@ class Engine:
                    "mode": session.mode, "help_requested": session.help_requested}, delay)
 
     def _resume_or_create(self, agent_uuid: str, customer_id: str, agent: MockAgent) -> Session:
-        key = (agent_uuid, customer_id)
-        current = self._open.get(key)
+        current = self._store.latest(agent_uuid, customer_id)
         if current is not None and current.status != "closed":
             return current
-        session = Session(id=str(uuid.uuid4()), agent_uuid=agent_uuid, customer_id=customer_id,
-                          agent=agent, last_activity=self.clock.now(),
-                          context=list(agent.initial_context))
-        self._sessions[session.id] = session
-        self._open[key] = session
+        session = Session.new(str(uuid.uuid4()), agent_uuid, customer_id, agent,
+                              self.clock.now(), self.limits.max_history)
+        self._store.add(session)
         return session
 
     def _apply(self, session: Session, reply: str | None, state: str | None,
@@ -228,21 +220,24 @@ class Engine:
         delay = agent.latency
         command = body.get("command")
         message = body.get("message")
-        if command is not None and not isinstance(command, str):
-            return error(400, "command must be a string", delay)
-        if command is not None and command in agent.disabled_commands:
+        if isinstance(command, str) and command in agent.disabled_commands:
             return error(403, "command_disabled", delay)
-        if message is not None and not isinstance(message, str):
-            return error(400, "message must be a string", delay)
-        if command is not None and not command.strip():
-            command = None  # a blank command is no command, as for any blank parameter
-        if command is None and _text(message) is None:
-            return error(400, "message_required", delay)
         fault = self._fault(session.agent_uuid, agent, "support", path)
         if fault is not None:
             return fault
+        # The vendor lists no 400 here: what the engine cannot act on is its 422.
+        # A blank command is neither omitted nor in the enum: an unknown command.
+        if command is not None and not isinstance(command, str):
+            return engine_error(422, path, "invalid", "command_must_be_a_string", delay)
+        if message is not None and not isinstance(message, str):
+            return engine_error(422, path, "invalid", "message_must_be_a_string", delay)
         if command is not None and command not in COMMANDS:
             return engine_error(422, path, "invalid", "unknown_command", delay)
+        if command in (None, "tell", "whisper") and _text(message) is None:
+            # Refused whatever the session's state: the request itself is incomplete.
+            return engine_error(422, path, "invalid", "message_required", delay)
+        if message is not None and self._too_long(message):
+            return engine_error(422, path, "invalid", "message_too_long", delay)
 
         def answer(state: str, **extra: Any) -> Outcome:
             return ok({"state": state, "session_id": session.id, "command": command, **extra},
@@ -254,7 +249,8 @@ class Engine:
         elif command == "takeover":
             extra["active_human"] = session.active_human
         if session.status == "closed":
-            return answer("invalid", **extra)
+            # Closing again changes nothing, as a repeated takeover or end does.
+            return answer("no_change" if command == "close" else "invalid", **extra)
         if session.status == "dormant" and command != "close":
             return answer("dormant", **extra)
 
@@ -274,9 +270,7 @@ class Engine:
             self._touch(session)
             return answer("ok", active_human=session.active_human)
         if command in ("tell", "whisper"):
-            text = _text(message)
-            if text is None:
-                return engine_error(422, path, "invalid", "message_required", delay)
+            text = str(message)
             if command == "whisper":
                 session.pending.append(text)
                 self._record(session, "whisper", text, private=True, command="whisper")
@@ -294,13 +288,22 @@ class Engine:
         # close
         session.status = "closed"
         session.pending.clear()
+        self._store.closed(session)
         return answer("ok")
+
+    def support_unreadable(self, session_id: str, reason: str) -> Outcome:
+        """A support request whose body is not a JSON object (``reason`` says how)."""
+        session = self.session(session_id)
+        if session is None:
+            return error(404, "session_not_found")
+        return engine_error(422, f"/v1/chat/session/{session_id}/support", "invalid", reason,
+                            session.agent.latency)
 
     def _tell(self, session: Session, text: str, path: str, delay: float) -> Outcome:
         if session.mode == "support":
             return engine_error(422, path, "rejected", "tell_not_allowed_during_takeover", delay)
         decision = session.agent.respond(
-            self._turn(session, session.last_customer_message(), [*session.pending, text]))
+            self._turn(session, session.last_customer_message, [*session.pending, text]))
         delay += decision.latency
         if decision.fault is not None:
             return fault_outcome(decision.fault, path, delay)
@@ -322,6 +325,8 @@ class Engine:
             return error(400, "context must be a string", delay)
         if _text(context) is None:
             return error(400, "context_required", delay)
+        if self._too_long(str(context)):
+            return error(400, "context_too_long", delay)
         fault = self._fault(session.agent_uuid, session.agent, "inject_context",
                             f"/v1/chat/session/{session_id}/inject_context")
         if fault is not None:

@@ -8,6 +8,7 @@ token cannot leak into logs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import logging
 import os
@@ -22,8 +23,22 @@ from runner.errors import ScenarioFileError
 from runner.mock.agent import MockAgent
 from runner.mock.app import create_app
 from runner.mock.clock import ManualClock
+from runner.mock.connections import (
+    DEFAULT_READ_TIMEOUT,
+    LISTEN_BACKLOG,
+    ConnectionGuard,
+    default_max_connections,
+    guarded_protocol,
+    quiet_repeats,
+)
 from runner.mock.demo import DEMO_FILE, demo_agents
 from runner.mock.engine import Engine
+from runner.mock.sessions import (
+    DEFAULT_MAX_HISTORY,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_TEXT,
+    Limits,
+)
 from runner.mock.spec import load_agents_file
 from runner.redact import Redactor
 
@@ -58,6 +73,26 @@ def _port(text: str) -> int:
     return port
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small (at least 1)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (more than 0, at most 3600)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="osvi-mock", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,6 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default: the demo agent, {DEMO_FILE.name})")
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info",
                        help="info logs one line per request (default: info)")
+    limits = serve.add_argument_group("limits (see docs/mock.md)")
+    limits.add_argument("--max-sessions", type=_count, default=DEFAULT_MAX_SESSIONS,
+                        metavar="N", help="sessions kept; beyond it the oldest closed, else the "
+                                          f"longest quiet, goes (default: {DEFAULT_MAX_SESSIONS})")
+    limits.add_argument("--max-history", type=_count, default=DEFAULT_MAX_HISTORY, metavar="N",
+                        help="history entries, context entries and pending whispers kept per "
+                             f"session, the last N (default: {DEFAULT_MAX_HISTORY})")
+    limits.add_argument("--max-text", type=_count, default=DEFAULT_MAX_TEXT, metavar="N",
+                        help="characters in one message, context entry or customer id; longer "
+                             f"is refused (default: {DEFAULT_MAX_TEXT})")
+    limits.add_argument("--max-connections", type=_count, default=None, metavar="N",
+                        help="open connections; beyond it the oldest idle ones are closed "
+                             "(default: what the file descriptor limit allows, at most 4096)")
+    limits.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT,
+                        metavar="SECONDS",
+                        help="time a client has to send a whole request, from connecting or "
+                             f"from its previous answer (default: {DEFAULT_READ_TIMEOUT:g})")
     check = commands.add_parser(
         "check", help="check an agents file and exit",
         description="Check an agents file: print each problem as file:line and exit 2 if any.")
@@ -121,7 +173,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
         # Listen now, so clients that read the start-up line can connect at once;
         # connections queue until uvicorn's loop accepts them.
-        sock.listen(2048)
+        sock.listen(LISTEN_BACKLOG)
     except OSError:
         sock.close()
         raise
@@ -162,14 +214,28 @@ def serve(args: argparse.Namespace) -> int:
         print(f"osvi-mock: cannot listen on {args.host}:{args.port}: "
               f"{error.strerror or error}", file=sys.stderr)
         return 1
-    engine = Engine(agents, token=token, clock=ManualClock())
+    limits = Limits(max_sessions=args.max_sessions, max_history=args.max_history,
+                    max_text=args.max_text)
+    engine = Engine(agents, token=token, clock=ManualClock(), limits=limits)
     app = create_app(engine, on_request=_request_logger(token))
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                            server_header=False, timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
     # uvicorn picks httptools when it is installed; h11 (pure Python) is slower.
     parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    max_connections = args.max_connections or default_max_connections()
+    guard = ConnectionGuard(max_connections, read_timeout=args.read_timeout)
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="off", server_header=False,
+        timeout_graceful_shutdown=5, http=guarded_protocol(_protocol_class(parser), guard),
+        backlog=LISTEN_BACKLOG, timeout_keep_alive=5,
+        # The guard keeps connections under the cap; a request beyond it (every open
+        # connection busy) answers 503 rather than queueing without bound.
+        limit_concurrency=max_connections + 1,
+        h11_max_incomplete_event_size=64 * 1024)  # request line and headers
+    server = uvicorn.Server(config)
+    quiet_repeats("asyncio", "uvicorn.error")
     _log.info("HTTP parser: %s", parser)
+    _log.info("limits: %d sessions, %d history entries each, %d characters a text, "
+              "%d connections, %gs to send a request", limits.max_sessions,
+              limits.max_history, limits.max_text, max_connections, args.read_timeout)
     if token is None:
         _log.warning("auth is OFF: requests need no API-Token "
                      "(set %s or --token to require one)", TOKEN_ENV)
@@ -186,6 +252,18 @@ def serve(args: argparse.Namespace) -> int:
         sock.close()
     print("osvi-mock: stopped", flush=True)
     return 0
+
+
+def _protocol_class(parser: str) -> type[asyncio.Protocol]:
+    if parser == "httptools":
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        protocol: type[asyncio.Protocol] = HttpToolsProtocol
+    else:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        protocol = H11Protocol
+    return protocol
 
 
 def check(args: argparse.Namespace) -> int:

@@ -6,6 +6,12 @@ customer never saw (whispers, tell guidance, injected context) as dashed
 private notes, commands and waits as centred system lines, and the failing
 step highlighted with what was expected and what came back. Inline CSS only,
 no scripts and no external assets, so it opens offline and inside a report.
+
+:func:`render_chat_fragment` is the same chat as one ``<div>`` for a page
+that is not ours: Allure 3 shows it as the test's description, in a frame it
+sizes to its content (an HTML attachment gets a fixed 150 px frame when the
+report is opened from disk). Its CSS therefore also overrides the styles
+Allure gives headings, lists and tables there.
 """
 
 from __future__ import annotations
@@ -19,22 +25,24 @@ from runner.durations import format_duration
 from runner.model import Step
 from runner.redact import Redactor
 from runner.render import step_source
-from runner.transcript import Entry, ScenarioResult, StepRecord
+from runner.transcript import Entry, ScenarioResult, StepRecord, titled
 
+# Written for the chat alone; `_scoped` confines every rule to the chat's <div>.
 _CSS = """
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
  color:#1f2328;background:#f3f4f6}
-header{background:#fff;border-bottom:1px solid #d0d7de;padding:14px 20px}
-header h1{font-size:18px;margin:0 0 6px;display:flex;gap:10px;align-items:center;
- flex-wrap:wrap}
+header{background:#fff;border-bottom:1px solid #d0d7de;padding:14px 20px;margin:0}
+header h1{font-size:18px!important;line-height:1.3!important;margin:0 0 6px;display:flex;
+ gap:10px;align-items:center;flex-wrap:wrap}
 .badge{font-size:12px;font-weight:700;letter-spacing:.04em;padding:2px 8px;
  border-radius:10px;color:#fff;text-transform:uppercase}
 .badge.passed{background:#1a7f37}.badge.failed{background:#cf222e}
 .badge.broken{background:#bf8700}.badge.skipped{background:#6e7781}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0;
  font-size:13px}
-dl.facts dt{color:#57606a}dl.facts dd{margin:0;word-break:break-all}
+dl.facts dt{color:#57606a;margin:0;font-style:normal;font-weight:400!important}
+dl.facts dd{margin:0;padding:0;word-break:break-all}
 .cause{margin:10px 0 0;padding:8px 10px;border-left:4px solid #bf8700;background:#fff8c5}
 .cause.failed{border-color:#cf222e;background:#ffebe9}
 .cause a{color:inherit}
@@ -47,6 +55,7 @@ main{max-width:900px;margin:0 auto;padding:12px 16px 40px}
 .step-head{font-size:12px;color:#57606a;display:flex;gap:8px;flex-wrap:wrap;
  align-items:baseline;margin-bottom:4px}
 .step-head .ref{font-weight:700;color:#1f2328}
+.step-head .name{font-weight:600;color:#1f2328}
 .step-head .verdict{font-weight:700}
 .failed .verdict{color:#cf222e}.broken .verdict{color:#9a6700}
 .row{display:flex;margin:6px 0}
@@ -67,21 +76,48 @@ main{max-width:900px;margin:0 auto;padding:12px 16px 40px}
 .system{font-size:12px;color:#57606a;background:#eaeef2;border-radius:10px;
  padding:3px 12px;text-align:center;max-width:90%}
 .system.error{background:#ffebe9;color:#82071e;font-weight:600}
-table.mismatches{width:100%;border-collapse:collapse;margin-top:8px;font-size:13px;
- background:#fff}
-.mismatches th,.mismatches td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;
- vertical-align:top;white-space:pre-wrap;word-break:break-word}
-.mismatches th{background:#f6f8fa}
+table.mismatches{width:100%;border-collapse:collapse;margin:8px 0 0;font-size:13px;
+ background:#fff;display:table;max-width:none;overflow:visible;transform:none;contain:none}
+.mismatches th,.mismatches td{border:1px solid #d0d7de!important;padding:4px 8px;
+ text-align:left;vertical-align:top;white-space:pre-wrap;word-break:break-word}
+.mismatches th{background:#f6f8fa;position:static}
+.mismatches tr{background:transparent}
 .mismatches td.key{font-family:ui-monospace,monospace;font-weight:600}
 .mismatches td.actual{color:#82071e}
 pre.source{background:#fff;border:1px solid #d0d7de;padding:6px 8px;font-size:12px;
  overflow-x:auto;margin:8px 0 0}
 .step-cause{margin-top:8px;font-weight:600;color:#82071e}
 footer{text-align:center;font-size:11px;color:#8c959f;padding:10px}
-ul.scores{list-style:none;margin:6px 0 0;padding:0;font-size:12px}
+ul.scores{list-style:none!important;margin:6px 0 0;padding:0;font-size:12px}
 ul.scores li{margin:2px 0;padding:3px 8px;border-radius:6px;background:#dafbe1;color:#116329}
 ul.scores li.bad{background:#ffebe9;color:#82071e}
 """
+
+_ROOT = ".osvi-chat"
+
+
+def _scoped(css: str) -> str:
+    """``css`` with every selector under ``.osvi-chat``, ``body`` being that ``<div>`` itself.
+
+    Embedded in a page that is not ours, the chat's rules must neither restyle
+    that page nor lose to its rules for bare elements (``dt``, ``table``...).
+    """
+    rules = []
+    for rule in css.split("}"):
+        selectors, brace, declarations = rule.partition("{")
+        if not brace:
+            continue
+        scoped = []
+        for selector in selectors.split(","):
+            selector = " ".join(selector.split())
+            scoped.append(_ROOT if selector == "body" else f"{_ROOT} {selector}")
+        rules.append(",".join(scoped) + "{" + declarations.strip() + "}")
+    return "\n".join(rules)
+
+
+_SCOPED_CSS = _scoped(_CSS)
+# Only the page of its own: the <div> is the page.
+_PAGE_CSS = "body{margin:0;background:#f3f4f6}\n" + _SCOPED_CSS
 
 _VERDICT = {"failed": "✗ failed", "broken": "⚠ broken"}
 _PRIVATE_LABEL = {
@@ -94,9 +130,12 @@ _PRIVATE_LABEL = {
 class _Page:
     """Builds the page; every text goes through :meth:`text`, which redacts and escapes."""
 
-    def __init__(self, result: ScenarioResult, redactor: Redactor) -> None:
+    def __init__(self, result: ScenarioResult, redactor: Redactor, *,
+                 links: bool = True, where: str | None = None) -> None:
         self.result = result
         self.redactor = redactor
+        self.links = links  # in-page links; not where the page is embedded in another
+        self.where = where  # the scenario's file and line, if not just the file's name
 
     def text(self, value: str | None) -> str:
         return html.escape(self.redactor.redact(value or ""), quote=True)
@@ -116,7 +155,7 @@ class _Page:
         if scenario.description:
             yield f'<p class="description">{self.text(scenario.description.strip())}</p>'
         facts: list[tuple[str, str]] = [
-            ("file", f"{scenario.file.name}:{scenario.line}"),
+            ("file", self.where or f"{scenario.file.name}:{scenario.line}"),
             ("target", result.target),
             ("agent", result.agent or "(none)"),
             ("customer", result.customer or "(none)"),
@@ -150,9 +189,11 @@ class _Page:
                 why = " — unmet: " + ", ".join(m.key for m in record.mismatches)
             elif record.cause:
                 why = f" — {record.cause}"
-            yield (f'<p class="cause {record.outcome}">{icon} <a href="#{anchor}">'
-                   f"{self.text(record.step.ref)} {verb}</a>: {self.text(record.title)}"
-                   f"{self.text(why)}</p>")
+            where = f"{self.text(record.step.ref)} {verb}"
+            if self.links:
+                where = f'<a href="#{anchor}">{where}</a>'
+            yield (f'<p class="cause {record.outcome}">{icon} {where}: '
+                   f"{self.text(record.heading)}{self.text(why)}</p>")
         elif result.outcome == "broken":
             yield f'<p class="cause">The run broke: {self.text(result.cause)}</p>'
 
@@ -171,8 +212,8 @@ class _Page:
             record = records.pop(id(step), None)
             if record is None:
                 yield (f'<section class="step notrun"><div class="step-head">'
-                       f'<span class="ref">{self.text(step.ref)}</span>'
-                       f"<span>{self.text(planned_title(step))}</span><span>· not run</span>"
+                       f'<span class="ref">{self.text(step.ref)}</span>{self.name(step.name)}'
+                       f"<span>{self.text(_action_title(step))}</span><span>· not run</span>"
                        "</div></section>")
             else:
                 yield from self.step(record, by_step.get(id(step), []))
@@ -185,7 +226,7 @@ class _Page:
         offset = self.offset(record.started - self.result.started) if self.result.started else ""
         yield f'<section class="step {outcome}" id="{_anchor(record.step)}">'
         yield '<div class="step-head">'
-        yield f'<span class="ref">{self.text(record.step.ref)}</span>'
+        yield f'<span class="ref">{self.text(record.step.ref)}</span>{self.name(record.name)}'
         yield f"<span>{self.text(record.title)}</span>"
         yield f"<span>{offset} · {format_duration(record.duration)}</span>"
         yield f'<span>line {record.step.line}</span>'
@@ -203,6 +244,10 @@ class _Page:
         if outcome != "passed":
             yield from self.problem(record)
         yield "</section>"
+
+    def name(self, name: str | None) -> str:
+        """A step's ``name:``, before its action."""
+        return f'<span class="name">{self.text(name)}</span>' if name else ""
 
     def entry(self, entry: Entry) -> str:
         at = self.offset(entry.at)
@@ -244,11 +289,15 @@ class _Page:
             yield f'<pre class="source">{self.text(source)}</pre>'
 
 
-def planned_title(step: Step) -> str:
-    """A step's title as written in the file, for steps that never ran."""
+def _action_title(step: Step) -> str:
     from runner.executor import step_title  # late: the executor pulls in the mock
 
     return step_title(step.action, step.value)
+
+
+def planned_title(step: Step) -> str:
+    """A step's title as written in the file (its ``name:`` first), for steps that never ran."""
+    return titled(step.name, _action_title(step))
 
 
 def _anchor(step: Step) -> str:
@@ -263,11 +312,24 @@ def render_chat_html(result: ScenarioResult, redactor: Redactor) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title><style>{_CSS}</style></head><body>",
+        f"<title>{title}</title><style>{_PAGE_CSS}</style></head><body>",
+        '<div class="osvi-chat">',
         *page.header(),
         *page.body(),
         f"<footer>osvi-scenarios {html.escape(__version__)} · times are offsets from the "
         "scenario start · step duration after the offset</footer>",
-        "</body></html>",
+        "</div></body></html>",
     ]
     return "\n".join(parts)
+
+
+def render_chat_fragment(result: ScenarioResult, redactor: Redactor,
+                         where: str | None = None) -> str:
+    """The chat as one ``<div>`` with its own styles, to embed in another page.
+
+    ``where`` names the scenario's file (a path and line). The ``<style>`` sits
+    inside the ``<div>``: sanitisers drop a leading one.
+    """
+    page = _Page(result, redactor, links=False, where=where)
+    return "\n".join(['<div class="osvi-chat">', f"<style>{_SCOPED_CSS}</style>", *page.header(),
+                      *page.body(), "</div>"])

@@ -1,25 +1,31 @@
 """Render the Allure results of a run into one self-contained HTML report.
 
-    python -m runner.report.render_html [--results DIR] [--output DIR] [--config FILE]
+    python -m runner.report.render_html [--results DIR] [--output DIR] [--history FILE]
+                                        [--config FILE]
 
 Runs Allure 3 (the npm package ``allure``, pinned in package-lock.json) with
-``allurerc.mjs``: a single ``index.html`` that opens from disk, offline, with
-the history kept in ``reports/history.jsonl`` between runs. Problems (no Node,
-no ``npm ci`` yet, no results) are explained in one message and an exit code,
-never a traceback.
+``allurerc.mjs``: a single ``index.html`` that opens from disk, offline. The
+history that trends and flaky detection build on is kept between runs beside
+the report (``reports/history.jsonl`` for the default ``reports/allure-report``),
+or where ``--history`` says: rendering a report elsewhere never touches the
+project's own history. Problems (no Node, no ``npm ci`` yet, no results) are
+explained in one message and an exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 CONFIG_NAME = "allurerc.mjs"
+HISTORY_NAME = "history.jsonl"
 DEFAULT_RESULTS = Path("reports") / "allure-results"
 DEFAULT_OUTPUT = Path("reports") / "allure-report"
 TIME_LIMIT = 600.0
@@ -71,14 +77,49 @@ def check_results(results: Path) -> None:
                             "collect any scenario?", EXIT_NO_RESULTS)
 
 
-def render(results: Path, output: Path, root: Path, config: Path | None = None) -> Path:
-    """Run ``allure generate``; returns the report's index.html."""
+def history_beside(output: Path) -> Path:
+    """The history file of a report folder: next to it (reports/history.jsonl)."""
+    return output.resolve().parent / HISTORY_NAME
+
+
+def _with_history(config: Path, history: Path, folder: Path) -> Path:
+    """A configuration that is ``config`` with its history file moved to ``history``.
+
+    The Allure CLI has no option for it, and the project's configuration names
+    ``reports/history.jsonl`` relative to the project folder.
+    """
+    wrapper = folder / CONFIG_NAME
+    wrapper.write_text(f"import base from {json.dumps(config.resolve().as_uri())};\n"
+                       f"export default {{ ...base, historyPath: "
+                       f"{json.dumps(str(history.resolve()))} }};\n", encoding="utf-8")
+    return wrapper
+
+
+def render(results: Path, output: Path, root: Path, config: Path | None = None,
+           history: Path | None = None) -> Path:
+    """Run ``allure generate``; returns the report's index.html.
+
+    ``history`` defaults to ``history.jsonl`` beside ``output``.
+    """
     config = config or root / CONFIG_NAME
     if not config.is_file():
         raise RenderProblem(f"no Allure configuration at {config}", EXIT_NO_TOOLS)
-    command = [*allure_command(root), "generate", str(results.resolve()),
-               "--config", str(config.resolve()), "--output", str(output.resolve())]
+    allure = allure_command(root)
     check_results(results)
+    history = history or history_beside(output)
+    try:
+        history.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RenderProblem(f"cannot keep the history at {history}: {error}",
+                            EXIT_FAILED) from None
+    with tempfile.TemporaryDirectory(prefix="osvi-allure-") as folder:
+        command = [*allure, "generate", str(results.resolve()), "--config",
+                   str(_with_history(config, history, Path(folder))),
+                   "--output", str(output.resolve())]
+        return _generate(command, root, output)
+
+
+def _generate(command: list[str], root: Path, output: Path) -> Path:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
     try:
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True,
@@ -112,15 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"the --alluredir of the run (default: {DEFAULT_RESULTS})")
     parser.add_argument("--output", type=Path, default=None,
                         help=f"where the report goes (default: {DEFAULT_OUTPUT})")
+    parser.add_argument("--history", type=Path, default=None,
+                        help=f"the history file that trends build on (default: {HISTORY_NAME} "
+                             "beside the output folder, e.g. reports/history.jsonl)")
     parser.add_argument("--config", type=Path, default=None,
                         help=f"the Allure 3 configuration (default: {CONFIG_NAME} in the "
-                             "project folder; it sets the history file and the categories)")
+                             "project folder; it sets the categories)")
     args = parser.parse_args(argv)
     try:
         root = find_root(Path.cwd())
         results = args.results or root / DEFAULT_RESULTS
         output = args.output or root / DEFAULT_OUTPUT
-        index = render(results, output, root, args.config)
+        index = render(results, output, root, args.config, args.history)
     except RenderProblem as problem:
         print(f"render_html: {problem}", file=sys.stderr)
         return problem.code

@@ -114,4 +114,9 @@ def check_response(method: str, path: str, status: int, headers: Mapping[str, st
         detail = "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
         raise ContractViolation(f"{method} {path} {status} breaks the contract: {detail}\n"
                                 f"body: {data!r}")
+    if status >= 400 and not isinstance(data.get("error"), str):
+        # The contract allows a live API the introduction's `errors` list too; the mock
+        # always answers in the endpoint pages' shape.
+        raise ContractViolation(f"{method} {path} {status}: the mock's errors carry `error`: "
+                                f"{data!r}")
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -45,8 +46,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
 
 
 def start_mock(directory: Path, *args: str, env: dict[str, str] | None = None,
-               timeout: float = 20) -> ServedMock:
-    """Start the server on a free port and wait until it answers."""
+               timeout: float = 20, max_open_files: int | None = None) -> ServedMock:
+    """Start the server on a free port and wait until it answers.
+
+    ``max_open_files`` lowers the server's file descriptor limit, to run it out of
+    descriptors with a few hundred connections instead of tens of thousands.
+    """
+
+    def limit_files() -> None:
+        if max_open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, max_open_files))
+
     directory.mkdir(parents=True, exist_ok=True)
     stdout, stderr = directory / "stdout.txt", directory / "stderr.txt"
     full_env = {key: value for key, value in os.environ.items() if key != "OSVI_MOCK_TOKEN"}
@@ -54,7 +64,8 @@ def start_mock(directory: Path, *args: str, env: dict[str, str] | None = None,
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "runner.mock.server", "serve", "--host", "127.0.0.1",
-             "--port", "0", *args], stdout=out, stderr=err, env=full_env)
+             "--port", "0", *args], stdout=out, stderr=err, env=full_env,
+            preexec_fn=limit_files if max_open_files is not None else None)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         match = _URL.search(stdout.read_text("utf-8", "replace"))

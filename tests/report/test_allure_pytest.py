@@ -78,7 +78,7 @@ def test_failed_scenario_title_labels_links_and_steps(run: RunPytest, write: Wri
     result = one(allure_results(results_dir), "Refund is escalated")
 
     assert result["status"] == "failed"
-    assert "ScenarioFailed" in result["statusDetails"]["message"]
+    assert result["statusDetails"]["message"].startswith('step 3 failed: customer: "It\'s 1234"')
     assert "Mismatches:" in result["statusDetails"]["trace"]
     assert result["description"].startswith("The customer asks for a **refund**.")
     assert "suite/refund.scenario.yaml:1" in result["description"]

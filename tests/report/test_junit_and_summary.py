@@ -75,8 +75,8 @@ def test_terminal_summary_per_tag_slowest_steps_and_report_locations(
         "reports:",
         f"  Allure results: {tmp_path / 'allure'}",
         f"  JUnit XML: * {tmp_path / 'j.xml'}",
-        "  HTML report: * not rendered yet: python -m runner.report.render_html --results "
-        f"{tmp_path / 'allure'}",
+        "  HTML report: * reports/allure-report/index.html (written by: python -m "
+        f"runner.report.render_html --results {tmp_path / 'allure'})",
     ])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from itertools import combinations
 
@@ -25,6 +26,16 @@ SCENARIOS["skipped.scenario.yaml"] = """
     steps: [{customer: "Hi"}]
     """
 NAMES = sorted([f"Chat {n}" for n in range(10)] + ["Later"])
+# Which worker ran each test (the Allure results no longer carry a `thread` label).
+SCENARIOS["conftest.py"] = """
+    import json, os
+
+    def pytest_runtest_logstart(nodeid, location):
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:
+            with open("workers.jsonl", "a") as out:
+                out.write(json.dumps({"name": nodeid.split("::")[-1], "worker": worker}) + "\\n")
+    """
 
 
 @pytest.mark.parametrize("concurrency", ["1", "4"])
@@ -57,12 +68,12 @@ def test_two_workers_report_every_scenario_once(
     assert all(len(test["steps"]) == 2 for test in tests if test["name"] != "Later")
 
     # Each worker is one process; within one, scenarios overlap only with concurrency.
+    workers = {entry["name"]: entry["worker"] for entry in map(
+        json.loads, (pytester.path / "workers.jsonl").read_text().splitlines())}
     by_worker: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for test in tests:
         if test["status"] != "skipped":
-            thread = next(label["value"] for label in test["labels"]
-                          if label["name"] == "thread")
-            by_worker[thread].append(step_interval(test))
+            by_worker[workers[test["name"]]].append(step_interval(test))
     assert len(by_worker) == 2
     overlapping = [(a, b) for runs in by_worker.values() for a, b in combinations(runs, 2)
                    if a[0] < b[1] and b[0] < a[1]]
