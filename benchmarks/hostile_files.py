@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runner.errors import ScenarioFileError  # noqa: E402
-from runner.loader import MockFileCache, load_scenarios  # noqa: E402
+from runner.core.errors import ScenarioFileError  # noqa: E402
+from runner.language.loader import MockFileCache, load_scenarios  # noqa: E402
 from tests.hostile.generated import write_generated  # noqa: E402
 
 

@@ -1,7 +1,7 @@
 """Declarative conversation-scenario tests for the OSVI Chat v1 API.
 
 The library layers (loading, validation, execution, the mock) import without
-pytest; :mod:`runner.plugin` is the thin pytest layer on top.
+pytest; :mod:`runner.plugin.hooks` is the thin pytest layer on top.
 """
 
 __version__ = "0.1.0"

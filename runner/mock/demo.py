@@ -6,9 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from runner.mock.agent import MockAgent
-from runner.mock.spec import load_agents_file
-from runner.yamlsrc import load_file
+from runner.language.mock_agent import MockAgent
+from runner.language.mock_spec import load_agents_file
+from runner.language.yamlsrc import load_file
 
 DEMO_AGENT_UUID = "agent_demo"
 DEMO_FILE = Path(__file__).with_name("demo_agent.yaml")

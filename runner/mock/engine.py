@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner.durations import DurationError, parse_duration
-from runner.mock.agent import COMMANDS, FaultResponse, MockAgent, Turn
+from runner.language.durations import DurationError, parse_duration
+from runner.language.mock_agent import COMMANDS, FaultResponse, MockAgent, Turn
 from runner.mock.clock import ManualClock
 from runner.mock.sessions import Limits, Session, SessionStore
 

@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from runner.errors import ScenarioFileError
-from runner.mock.agent import MockAgent
+from runner.core.errors import ScenarioFileError
+from runner.core.redact import Redactor
+from runner.language.mock_agent import MockAgent
+from runner.language.mock_spec import load_agents_file
 from runner.mock.app import create_app
 from runner.mock.clock import ManualClock
 from runner.mock.connections import (
@@ -39,8 +41,6 @@ from runner.mock.sessions import (
     DEFAULT_MAX_TEXT,
     Limits,
 )
-from runner.mock.spec import load_agents_file
-from runner.redact import Redactor
 
 TOKEN_ENV = "OSVI_MOCK_TOKEN"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")

@@ -20,7 +20,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.mock.agent import MockAgent
+from runner.language.mock_agent import MockAgent
 
 Json = dict[str, Any]
 

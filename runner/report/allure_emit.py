@@ -35,13 +35,13 @@ from allure_commons.model2 import (
     TestStepResult,
 )
 
-from runner.durations import format_duration
-from runner.model import Scenario, Step
-from runner.redact import Redactor
-from runner.render import mismatch_text, step_source
-from runner.repeat import conversation_text, repetition_text
+from runner.core.redact import Redactor
+from runner.execution.transcript import ScenarioResult, StepRecord
+from runner.language.durations import format_duration
+from runner.language.model import Scenario, Step
 from runner.report.chat_html import planned_title, render_chat_html
-from runner.transcript import ScenarioResult, StepRecord
+from runner.report.render import mismatch_text, step_source
+from runner.report.repeat_text import conversation_text, repetition_text
 
 SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml", ".yaml", ".yml")
 # `---` starts a YAML document and `...` ends one, always in the first column.

@@ -1,7 +1,7 @@
 """What a reader sees first on a scenario's page in Allure: the chat, the headline, the labels.
 
 allure-pytest describes every test alike: the exception's class and message as
-the error headline (``runner.outcomes.ScenarioFailed: …``) and labels about the
+the error headline (``runner.execution.outcomes.ScenarioFailed: …``) and labels about the
 machine that ran it (``host``, ``thread``, ``language``). For a scenario, the
 headline is the one-line summary pytest's short summary shows, and labels that
 say nothing to a reader are dropped.
@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from runner.redact import Redactor
-from runner.repeat import report_line
+from runner.core.redact import Redactor
+from runner.execution.transcript import ScenarioResult
 from runner.report.allure_emit import allure_result
 from runner.report.chat_html import render_chat_fragment
-from runner.transcript import ScenarioResult
+from runner.report.repeat_text import report_line
 
 NOISE_LABELS = frozenset({"host", "thread", "language"})
 

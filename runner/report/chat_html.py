@@ -21,11 +21,11 @@ import time
 from collections.abc import Iterator
 
 from runner import __version__
-from runner.durations import format_duration
-from runner.model import Step
-from runner.redact import Redactor
-from runner.render import step_source
-from runner.transcript import Entry, ScenarioResult, StepRecord, titled
+from runner.core.redact import Redactor
+from runner.execution.transcript import Entry, ScenarioResult, StepRecord, titled
+from runner.language.durations import format_duration
+from runner.language.model import Step, step_title
+from runner.report.render import step_source
 
 # Written for the chat alone; `_scoped` confines every rule to the chat's <div>.
 _CSS = """
@@ -290,8 +290,6 @@ class _Page:
 
 
 def _action_title(step: Step) -> str:
-    from runner.executor import step_title  # late: the executor pulls in the mock
-
     return step_title(step.action, step.value)
 
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from runner import __version__
-from runner.redact import Redactor
+from runner.core.redact import Redactor
 
 CATEGORIES_FILE = Path(__file__).with_name("categories.json")
 
 
 def public_url(url: str) -> str:
-    from runner.targets import public_url as strip  # late: targets pulls in the mock
+    from runner.execution.targets import public_url as strip  # late: targets pulls in the mock
 
     return strip(url)
 

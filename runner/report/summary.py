@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from runner.durations import format_duration
-from runner.redact import Redactor
-from runner.transcript import ScenarioResult
+from runner.core.redact import Redactor
+from runner.execution.transcript import ScenarioResult
+from runner.language.durations import format_duration
 
 Status = Literal["passed", "failed", "broken", "skipped"]
 STATUSES: tuple[Status, ...] = ("passed", "failed", "broken", "skipped")

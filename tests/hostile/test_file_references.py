@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from runner import cli
+from runner.tools import cli
 from tests.conftest import RunPytest, WriteFile
 
 CREDENTIALS = "aws_secret_access_key: AKIAEXAMPLEKEY12345\nregion: eu-west-1\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import ScenarioFileError
-from runner.loader import MockFileCache, load_scenarios
+from runner.core.errors import ScenarioFileError
+from runner.language.loader import MockFileCache, load_scenarios
 from tests.hostile.generated import write_generated
 
 CORPUS = Path(__file__).with_name("corpus")
@@ -208,7 +208,7 @@ def test_a_pipe_named_like_a_scenario_never_blocks(pytester: pytest.Pytester) ->
     collected.stdout.fnmatch_lines([
         "pipe.scenario.yaml:1: this is a pipe, socket or device, not an ordinary file; scenario "
         "and mock agent files must be ordinary text files"])
-    checked = pytester.run(sys.executable, "-m", "runner.cli", "check", ".", timeout=60)
+    checked = pytester.run(sys.executable, "-m", "runner.tools.cli", "check", ".", timeout=60)
     assert checked.ret == 1
     checked.stdout.fnmatch_lines([
         "pipe.scenario.yaml:1: this is a pipe, socket or device, not an ordinary file; scenario "

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from runner import cli
-from runner.errors import ScenarioFileError
-from runner.loader import MockFileCache, load_scenarios
-from runner.mock.agent import MockAgent, Turn
+from runner.core.errors import ScenarioFileError
+from runner.language.loader import MockFileCache, load_scenarios
+from runner.language.mock_agent import MockAgent, Turn
+from runner.tools import cli
 from tests.conftest import RunPytest, WriteFile
 
 # Exponential backtracking for any backtracking engine, the `regex` package included.

@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runner.errors import ScenarioFileError
-from runner.loader import MockFileCache, load_scenarios
-from runner.yamlsrc import load_documents
+from runner.core.errors import ScenarioFileError
+from runner.language.loader import MockFileCache, load_scenarios
+from runner.language.yamlsrc import load_documents
 
 EXAMPLES = int(os.environ.get("LOADER_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

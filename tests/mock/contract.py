@@ -17,7 +17,7 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from runner.schemas import schema_path
+from runner.core.schemas import schema_path
 
 CONTRACT_URI = "urn:osvi-chat-v1"
 _TEMPLATES = (

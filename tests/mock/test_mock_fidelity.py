@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runner.contract import contract_problem
+from runner.execution.contract import contract_problem
 from tests.mock.conftest import Api
 from tests.mock.contract import ContractViolation, check_response, openapi
 

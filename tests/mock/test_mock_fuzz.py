@@ -12,10 +12,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runner.errors import Problem
-from runner.matchers import TEXT_MATCHER_KEYS
+from runner.core.errors import Problem
+from runner.language.matchers import TEXT_MATCHER_KEYS
+from runner.language.mock_agent import AGENT_FAULT_KEYS, AGENT_KEYS, RULE_KEYS, WHEN_FIELDS
 from runner.mock import Engine, MockAgent, create_app, load_agents_file, validate_agent_spec
-from runner.mock.agent import AGENT_FAULT_KEYS, AGENT_KEYS, RULE_KEYS, WHEN_FIELDS
 from tests.mock.conftest import AGENTS_FILE, TOKEN
 from tests.mock.contract import check_response
 

@@ -11,9 +11,9 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from runner.core.schemas import load_schema, schema_path
+from runner.language.yamlsrc import load_file
 from runner.mock.demo import DEMO_FILE
-from runner.schemas import load_schema, schema_path
-from runner.yamlsrc import load_file
 from tests.mock.contract import openapi
 
 AGENT_SCHEMA = "mock-agent.schema.json"

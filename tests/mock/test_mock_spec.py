@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from runner.errors import ScenarioFileError
+from runner.core.errors import ScenarioFileError
+from runner.language.mock_agent import Turn
+from runner.language.yamlsrc import load_documents
 from runner.mock import MockAgent, load_agents_file, validate_agent_spec
-from runner.mock.agent import Turn
-from runner.yamlsrc import load_documents
 
 
 def problems_of(text: str, **options: Any) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner.schemas import schema_path
+from runner.core.schemas import schema_path
 from tests.mock.conftest import AGENTS_FILE, TOKEN
 from tests.mock.serverproc import start_mock
 

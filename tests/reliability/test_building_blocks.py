@@ -8,14 +8,14 @@ import logging
 
 import pytest
 
-from runner.client import public_url, retry_after_seconds
-from runner.contract import contract_problem
-from runner.errors import Problem
-from runner.redact import MASK, Redactor, redact_log_records
-from runner.render import chat_text
+from runner.core.errors import Problem
+from runner.core.redact import MASK, Redactor, redact_log_records
+from runner.execution.client import public_url, retry_after_seconds
+from runner.execution.contract import contract_problem
+from runner.execution.settings import SettingsError, build_settings
+from runner.execution.transcript import Entry
 from runner.report.chat_html import render_chat_html
-from runner.settings import SettingsError, build_settings
-from runner.transcript import Entry
+from runner.report.render import chat_text
 from tests.report.factories import rich_result
 
 SECRET = 'tok"en/with&odd<chars>'

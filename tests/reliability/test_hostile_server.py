@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.answer_limits import TooDeep, parse_json
+from runner.execution.answer_limits import TooDeep, parse_json
 from tests.conftest import WriteFile
 from tests.reliability.conftest import TOKEN, live, unwrapped
 from tests.reliability.hostileserver import HostileServer, hostile_server

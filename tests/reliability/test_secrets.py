@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from runner.redact import MASK
-from runner.settings import SettingsError, build_settings
+from runner.core.redact import MASK
+from runner.execution.settings import SettingsError, build_settings
 from tests.conftest import WriteFile
 from tests.mock.serverproc import ServedMock
 from tests.reliability.conftest import TOKEN

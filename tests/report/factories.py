@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runner.client import Exchange
-from runner.model import Link, Scenario, Step
-from runner.transcript import Entry, Mismatch, ScenarioResult, StepRecord
+from runner.execution.exchange import Exchange
+from runner.execution.transcript import Entry, Mismatch, ScenarioResult, StepRecord
+from runner.language.model import Link, Scenario, Step
 
 TOKEN = "tok-SECRET-4242-do-not-print"
 T0 = 1_700_000_000.0

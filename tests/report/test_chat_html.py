@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import ClassVar
 
-from runner.redact import MASK, Redactor
+from runner.core.redact import MASK, Redactor
 from runner.report.chat_html import render_chat_html
 from tests.report.factories import TOKEN, broken_result, rich_result
 

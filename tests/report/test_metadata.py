@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.outcomes import ScenarioBroken, ScenarioFailed
-from runner.redact import Redactor
-from runner.render import failure_report
+from runner.core.redact import Redactor
+from runner.execution.outcomes import ScenarioBroken, ScenarioFailed
+from runner.execution.transcript import Mismatch, ScenarioResult
 from runner.report import metadata
-from runner.transcript import Mismatch, ScenarioResult
+from runner.report.render import failure_report
 from tests.report.factories import TOKEN, broken_result, rich_result
 
 
@@ -211,7 +211,7 @@ def _broken(cause: str) -> tuple[str, str, str]:
      "Scenario file errors"),
     (("broken", "Scenario file error: a.scenario.yaml:3: unknown key", ""),
      "Scenario file errors"),
-    (("broken", "runner.outcomes.ScenarioBroken: something new", ""), None),
+    (("broken", "runner.execution.outcomes.ScenarioBroken: something new", ""), None),
 ])
 def test_categories_match_our_own_failure_texts(case: tuple[str, str, str],
                                                 category: str | None) -> None:

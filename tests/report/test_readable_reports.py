@@ -228,7 +228,7 @@ def test_the_error_headline_is_the_one_line_summary(run: RunPytest, write: Write
     message = result["statusDetails"]["message"]
     assert message.startswith('step 8 failed: The human answers, not the agent — customer: '
                               '"Thanks Maria, is my refund approved?" — reply: expected '), message
-    assert "runner.outcomes" not in message and "ScenarioFailed" not in message
+    assert "runner.execution.outcomes" not in message and "ScenarioFailed" not in message
     assert "Mismatches:" in result["statusDetails"]["trace"]  # the full report stays
 
 

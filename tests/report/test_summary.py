@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner.redact import Redactor
+from runner.core.redact import Redactor
 from runner.report.summary import ScenarioOutcome, build_summary
 from tests.report.factories import TOKEN, rich_result
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from runner.contract import contract_problem
+from runner.execution.contract import contract_problem
 from tests.conftest import WriteFile
 
 TOKEN = "shape-token-7a6b5c4d"

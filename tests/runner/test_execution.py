@@ -322,12 +322,12 @@ def test_an_internal_error_is_a_few_lines_not_a_traceback(
         pytester: pytest.Pytester, write: WriteScenario) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n")
     pytester.makeconftest("""
-        import runner.executor
+        import runner.execution.executor
 
         async def broken(*args, **kwargs):
             raise ZeroDivisionError("simulated bug")
 
-        runner.executor.check_expectations = broken
+        runner.execution.executor.check_expectations = broken
         """)
     # In a subprocess: the conftest patches a module that in-process runs share.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.matchers import MatcherError, compile_list_matcher, compile_text_matcher
+from runner.language.matchers import MatcherError, compile_list_matcher, compile_text_matcher
 
 REPLY = "We are open Monday to Friday, 9:00 to 17:00."
 

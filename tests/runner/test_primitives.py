@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.durations import DurationError, format_duration, parse_duration
-from runner.errors import ScenarioFileError
-from runner.templating import UndefinedVariable, placeholders, render, render_tree
-from runner.yamlsrc import YList, YMap, load_documents, read_text
+from runner.core.errors import ScenarioFileError
+from runner.language.durations import DurationError, format_duration, parse_duration
+from runner.language.templating import UndefinedVariable, placeholders, render, render_tree
+from runner.language.yamlsrc import YList, YMap, load_documents, read_text
 
 
 def test_every_mapping_and_sequence_knows_its_lines() -> None:
@@ -118,7 +118,7 @@ def test_keys_stay_as_written_even_when_yaml_11_reads_them_as_booleans() -> None
 
 
 def test_the_chat_never_splits_ids_or_urls() -> None:
-    from runner.render import _wrap
+    from runner.report.render import _wrap
 
     uuid = "6cb92418-951d-461f-b8dc-bf5df9440285"
     text = f"could not close session {uuid}: HTTP 502 at http://127.0.0.1:9/v1/chat/session/{uuid}"

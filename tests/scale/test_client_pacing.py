@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from runner.client import OsviClient
-from runner.ratelimit import TokenBucket
+from runner.execution.client import OsviClient
+from runner.execution.ratelimit import TokenBucket
 
 
 class Clock:

@@ -161,7 +161,7 @@ def test_a_scenario_time_limit_counts_from_its_own_start(
 SPY = """
     from pathlib import Path
 
-    from runner.plugin import ScenarioItem
+    from runner.plugin.hooks import ScenarioItem
 
     _original = ScenarioItem.execute
     _started = []

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from runner.ratelimit import RateError, TokenBucket, parse_rate
+from runner.execution.ratelimit import RateError, TokenBucket, parse_rate
 
 
 class FakeClock:

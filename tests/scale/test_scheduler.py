@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from runner.concurrency import Cancelled, Scheduler
+from runner.execution.concurrency import Cancelled, Scheduler
 
 WAIT = 10.0  # a generous bound on thread hand-overs; reached only if something hangs
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.signals import interrupt_on_sigterm
+from runner.plugin.signals import interrupt_on_sigterm
 from tests.reliability.hostileserver import HostileServer, hostile_server
 
 TOKEN = "scale-token-0123456789"

@@ -28,13 +28,15 @@ SCENARIOS["skipped.scenario.yaml"] = """
 NAMES = sorted([f"Chat {n}" for n in range(10)] + ["Later"])
 # Which worker ran each test (the Allure results no longer carry a `thread` label).
 SCENARIOS["conftest.py"] = """
-    import json, os
+    import json
 
-    def pytest_runtest_logstart(nodeid, location):
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Set up where the test runs (logstart is replayed on the controller, whose
+    # environment may be that of an outer xdist worker).
+    def pytest_runtest_setup(item):
+        worker = getattr(item.config, "workerinput", {}).get("workerid")
         if worker:
             with open("workers.jsonl", "a") as out:
-                out.write(json.dumps({"name": nodeid.split("::")[-1], "worker": worker}) + "\\n")
+                out.write(json.dumps({"name": item.name, "worker": worker}) + "\\n")
     """
 
 

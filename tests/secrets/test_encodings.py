@@ -11,7 +11,7 @@ import base64
 
 import pytest
 
-from runner.redact import MASK, Redactor
+from runner.core.redact import MASK, Redactor
 from tests.secrets.conftest import TOKEN, WriteFile, disguised, leaks, leaks_in
 from tests.secrets.echoserver import DISGUISES, escaped
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from runner import executor
-from runner.redact import MASK
+from runner.core.redact import MASK
+from runner.execution import executor
 from runner.report import junit
 from tests.secrets.conftest import TOKEN, WriteFile, leaks
 
@@ -170,7 +170,7 @@ def test_the_internal_error_view_names_our_frame_by_the_package_folder(
 def test_a_file_that_crashes_the_loader_is_a_masked_collection_error(
         pytester: pytest.Pytester, write: WriteFile, monkeypatch: pytest.MonkeyPatch,
         echo_url: str) -> None:
-    from runner import plugin
+    from runner.plugin import hooks as plugin
 
     def crash(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"loader broke on {os.environ['OSVI_API_TOKEN']}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.redact import MASK
+from runner.core.redact import MASK
 from tests.secrets.conftest import TOKEN, WriteFile, leaks
 
 SCENARIOS = """

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from runner import record as record_module
-from runner.cli import main
-from runner.redact import MASK
+from runner.core.redact import MASK
+from runner.tools import record as record_module
+from runner.tools.cli import main
 from tests.secrets.conftest import TOKEN, leaks_in
 
 ECHOING = """\

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from runner import semantic
-from runner.textsim import lexical_similarity
+from runner.judging import semantic
+from runner.judging.textsim import lexical_similarity
 from tests.conftest import RunPytest as RunPytest
 from tests.conftest import WriteFile as WriteFile
 

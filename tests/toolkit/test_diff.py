@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner import semantic
-from runner.cli import main
+from runner.judging import semantic
+from runner.tools.cli import main
 from tests.toolkit.conftest import RunPytest, WordModel, WriteFile
 
 DRIFTING = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.textsim import near_copy, verbatim_fragment
+from runner.judging.textsim import near_copy, verbatim_fragment
 from tests.toolkit.conftest import RunPytest, WriteFile
 
 LEAKY = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.judge import JudgeError, parse_verdict
+from runner.judging.judge import JudgeError, parse_verdict
 from tests.toolkit.conftest import FakeJudge, RunPytest, WriteFile
 
 SCENARIO = """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.language.mock_agent import Turn
+from runner.language.mock_variants import mock_for_run
 from runner.mock import MockAgent, validate_agent_spec
-from runner.mock.agent import Turn
-from runner.mock.variants import mock_for_run
 
 
 def reply(spec: dict[str, Any], message: str = "hi", **fields: str) -> str | None:

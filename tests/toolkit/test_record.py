@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.record import key_phrases
+from runner.tools.cli import main
+from runner.tools.record import key_phrases
 
 DRAFT = """\
 # A draft: record fills in the replies.

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from runner import semantic
-from runner.matchers import MatcherError, compile_text_matcher, scores_of
+from runner.judging import semantic
+from runner.language.matchers import MatcherError, compile_text_matcher, scores_of
 from tests.toolkit.conftest import RunPytest, WordModel, WriteFile
 
 SCENARIO = """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
+from runner.tools.cli import main
 
 VALID = """\
 scenario: {name}

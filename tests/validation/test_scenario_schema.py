@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from runner.errors import ScenarioFileError
-from runner.schemas import schema_path
-from runner.validation import check_document, validate_document
-from runner.yamlsrc import load_file
+from runner.core.errors import ScenarioFileError
+from runner.core.schemas import schema_path
+from runner.language.checks import check_document
+from runner.language.validation import validate_document
+from runner.language.yamlsrc import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -106,7 +107,7 @@ def test_shipped_scenarios_pass_the_schema(path: Path) -> None:
 def test_validates_without_the_mock_agent_schema(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Until (or unless) mock-agent.schema.json exists, any mapping is accepted as `mock`."""
-    import runner.validation as validation
+    import runner.language.validation as validation
 
     def missing_mock(name: str) -> Path:
         return tmp_path / name if name == validation.MOCK_SCHEMA else schema_path(name)

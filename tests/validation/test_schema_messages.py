@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from runner.validation import check_document, document_line, validate_document
-from runner.yamlsrc import load_documents
+from runner.language.checks import check_document
+from runner.language.locate import document_line
+from runner.language.validation import validate_document
+from runner.language.yamlsrc import load_documents
 
 FILE = "s.scenario.yaml"
 STEP_KEYS = ("customer, takeover, tell, whisper, operator, end, close, inject_context, wait, "

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from runner.checks import static_checks
-from runner.validation import check_document
-from runner.yamlsrc import load_documents
+from runner.language.checks import check_document, static_checks
+from runner.language.yamlsrc import load_documents
 
 FILE = "s.scenario.yaml"
 ENV = {"HOME": "/root"}

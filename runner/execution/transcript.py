@@ -1,0 +1,244 @@
+"""What a scenario run recorded: the conversation, each step, and the outcome.
+
+The executor fills these as it goes; the failure display, Allure and JUnit read
+them afterwards. Nothing here talks to the API or to pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runner.execution.exchange import Exchange
+from runner.language.model import Scenario, Step, step_title
+
+EntryKind = Literal[
+    "customer", "agent", "operator", "tell", "whisper", "context", "command", "wait", "error",
+    "system",
+]
+Outcome = Literal["passed", "failed", "broken", "skipped"]
+
+# Kinds the customer never sees: the chat display marks them as private notes.
+# "system" lines are the runner's own doing (a retry, closing sessions at the end).
+PRIVATE_KINDS = frozenset({"tell", "whisper", "context", "command", "wait", "error", "system"})
+
+
+def titled(name: str | None, title: str) -> str:
+    """``Ask for a person — customer: "Can I talk to a person?"``."""
+    return f"{name} — {title}" if name else title
+
+
+MISSING = object()  # a field the answer does not have
+
+
+def show_value(value: Any) -> str:
+    """A value as it appears in a mismatch: JSON-like, null spelled out."""
+    if value is MISSING:
+        return "(not in the answer)"
+    if value is None:
+        return "null"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One expectation that did not hold: what the file asked for and what came back."""
+
+    key: str
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A scored check (``similar_to``, ``judge``): shown in every report, pass or fail."""
+
+    key: str  # what was checked: reply, invariant.reply_never...
+    kind: str  # similar_to or judge
+    subject: str  # the reference text or the judge's criteria
+    score: float
+    threshold: float
+    passed: bool
+    reason: str = ""  # the judge's reason
+    below: bool = False  # the check wants the score BELOW the threshold (reply_never)
+
+    def describe(self) -> str:
+        """``reply judge "polite" 0.85 (≥ 0.70) ✓ — it apologises``."""
+        mark = "✓" if self.passed else "✗"
+        short = self.subject if len(self.subject) <= 60 else self.subject[:57] + "..."
+        bound = f"< {self.threshold:.2f}" if self.below else f"≥ {self.threshold:.2f}"
+        text = f'{self.key} {self.kind} "{short}" {self.score:.2f} ({bound}) {mark}'
+        return f"{text} — {self.reason}" if self.reason else text
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the conversation as a person would read it."""
+
+    kind: EntryKind
+    text: str | None
+    at: float  # seconds since the scenario started
+    step: Step
+    detail: str = ""
+
+    @property
+    def private(self) -> bool:
+        return self.kind in PRIVATE_KINDS
+
+
+@dataclass
+class StepRecord:
+    step: Step
+    title: str
+    started: float  # wall clock, seconds since the epoch
+    stopped: float = 0.0
+    exchange: Exchange | None = None
+    mismatches: list[Mismatch] = field(default_factory=list)
+    outcome: Outcome = "passed"
+    cause: str | None = None  # one line, for a broken step
+    scores: list[Score] = field(default_factory=list)
+    name: str | None = None  # the step's `name:`, placeholders filled in
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.stopped - self.started)
+
+    @property
+    def heading(self) -> str:
+        """The step as a report titles it: its ``name:`` (when it has one), then the action."""
+        return titled(self.name, self.title)
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    target: str
+    agent: str = ""
+    customer: str = ""
+    started: float = 0.0
+    stopped: float = 0.0
+    entries: list[Entry] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    unclosed: dict[str, str] = field(default_factory=dict)  # session -> why it is still open
+    outcome: Outcome = "passed"
+    cause: str | None = None
+    # Set on the result of a repeated scenario: every run and the pass rates.
+    repetition: Repetition | None = None
+    # Where a live API refused the token with an unexpected 401 (`step 1 of 'Name'`).
+    token_refused: str | None = None
+
+    @property
+    def failed_step(self) -> StepRecord | None:
+        """The first step that failed or broke: the one a report leads with."""
+        return next((s for s in self.steps if s.outcome in ("failed", "broken")), None)
+
+    def fail(self, record: StepRecord) -> None:
+        if self.outcome == "passed":
+            self.outcome = record.outcome
+            self.cause = record.cause
+
+    def break_run(self, cause: str) -> None:
+        """The run ended without a step to blame (time limit, configuration)."""
+        if self.outcome == "passed":
+            self.outcome = "broken"
+            self.cause = cause
+
+
+# -- repetition: every run of a repeated scenario, and each step's pass rate -----------
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _runs_list(numbers: list[int]) -> str:
+    return ("run " if len(numbers) == 1 else "runs ") + ", ".join(map(str, numbers))
+
+
+@dataclass(frozen=True)
+class StepRate:
+    """How one step of the scenario did over all runs."""
+
+    step: Step
+    title: str
+    passed: list[int]  # run numbers
+    failed: list[int]  # failed or broke
+    not_reached: list[int]
+    runs: int
+
+    @property
+    def flaky(self) -> bool:
+        return bool(self.failed) and bool(self.passed)
+
+    def describe(self) -> str:
+        """``step 3 customer: "…" passed 3/5 (60%) · failed in runs 2, 4``."""
+        text = (f"{self.step.ref} {self.title} passed {len(self.passed)}/{self.runs} "
+                f"({_percent(len(self.passed), self.runs)})")
+        if self.failed:
+            text += f" · failed in {_runs_list(self.failed)}"
+        if self.not_reached:
+            text += f" · not reached in {_runs_list(self.not_reached)}"
+        return text
+
+
+@dataclass
+class Repetition:
+    runs: list[ScenarioResult]
+    min_pass_rate: float
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for run in self.runs if run.outcome == "passed")
+
+    @property
+    def rate(self) -> float:
+        return self.passed / len(self.runs) if self.runs else 0.0
+
+    @property
+    def needed(self) -> int:
+        """How many runs must pass (the threshold, rounded up to whole runs)."""
+        return math.ceil(self.min_pass_rate * len(self.runs) - 1e-9)
+
+    @property
+    def ok(self) -> bool:
+        return self.passed >= self.needed
+
+    def summary(self) -> str:
+        """``4/5 runs passed (80%; needs at least 80%)``."""
+        total = len(self.runs)
+        counts = {outcome: sum(1 for r in self.runs if r.outcome == outcome)
+                  for outcome in ("failed", "broken")}
+        parts = [f"{self.passed}/{total} runs passed"]
+        parts += [f"{n} {outcome}" for outcome, n in counts.items() if n]
+        need = f"needs at least {round(self.min_pass_rate * 100)}%"
+        return f"{', '.join(parts)} ({_percent(self.passed, total)}; {need})"
+
+    def step_rates(self) -> list[StepRate]:
+        steps = self.runs[0].scenario.all_steps() if self.runs else ()
+        rates = []
+        for step in steps:
+            passed: list[int] = []
+            failed: list[int] = []
+            missing: list[int] = []
+            title = ""
+            for number, run in enumerate(self.runs, start=1):
+                record = _record_of(run, step)
+                if record is None:
+                    missing.append(number)
+                    continue
+                title = title or record.title
+                (passed if record.outcome == "passed" else failed).append(number)
+            rates.append(StepRate(step, title or _planned(step), passed, failed, missing,
+                                  len(self.runs)))
+        return rates
+
+
+def _record_of(run: ScenarioResult, step: Step) -> StepRecord | None:
+    return next((record for record in run.steps if record.step is step), None)
+
+
+def _planned(step: Step) -> str:
+    return step_title(step.action, step.value)

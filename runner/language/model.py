@@ -1,0 +1,106 @@
+"""The scenario model: what the loader builds and the executor runs.
+
+Values inside steps stay as the author wrote them (placeholders unrendered),
+because ``save`` makes some variables known only while the scenario runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ACTIONS = (
+    "customer", "takeover", "tell", "whisper", "operator", "end", "close",
+    "inject_context", "wait",
+)
+SUPPORT_COMMANDS = ("takeover", "tell", "whisper", "end", "close")
+SESSION_ACTIONS = frozenset({*SUPPORT_COMMANDS, "operator", "inject_context"})
+BUILTIN_VARS = ("customer", "agent", "scenario", "run_id")
+
+Block = Literal["steps", "finally"]
+
+
+@dataclass(frozen=True)
+class Step:
+    block: Block
+    index: int  # 1-based within its block
+    action: str
+    value: Any
+    line: int
+    end_line: int
+    name: str | None = None
+    expect: dict[str, Any] = field(default_factory=dict)
+    save: dict[str, str] = field(default_factory=dict)
+    session_id: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``step 3`` or ``finally step 1``: how reports name this step."""
+        return f"step {self.index}" if self.block == "steps" else f"finally step {self.index}"
+
+    @property
+    def is_api_call(self) -> bool:
+        return self.action != "wait"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    name: str | None = None
+    type: str = "link"
+
+
+@dataclass(frozen=True)
+class RepeatSpec:
+    """``repeat: {runs: N, min_pass_rate: 0.8}``: run the conversation N times."""
+
+    runs: int
+    min_pass_rate: float | None = None  # None: every run must pass, unless overridden
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    file: Path
+    line: int
+    steps: tuple[Step, ...]
+    finally_steps: tuple[Step, ...] = ()
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    agent: str | None = None
+    customer: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    row_id: str | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+    mock: dict[str, Any] | None = None
+    mock_source: Path | None = None
+    skip: str | None = None
+    xfail: str | None = None
+    timeout: float | None = None
+    feature: str | None = None
+    story: str | None = None
+    severity: str | None = None
+    owner: str | None = None
+    links: tuple[Link, ...] = ()
+    source_lines: tuple[str, ...] = ()
+    repeat: RepeatSpec | None = None
+    invariants: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def test_name(self) -> str:
+        return f"{self.name}[{self.row_id}]" if self.row_id is not None else self.name
+
+    def all_steps(self) -> tuple[Step, ...]:
+        return self.steps + self.finally_steps
+
+
+def step_title(action: str, value: Any) -> str:
+    """``customer: "I want a refund"``: how a step is named in every report."""
+    if value is None:
+        return action
+    text = value if isinstance(value, str) else str(value)
+    text = " ".join(text.split())
+    if len(text) > 70:
+        text = text[:67] + "..."
+    return f"{action}: {text}" if action == "wait" else f'{action}: "{text}"'

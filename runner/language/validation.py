@@ -1,0 +1,554 @@
+"""Schema validation of scenario documents, with errors a QA person can act on.
+
+jsonschema reports what failed in schema terms ("'yes' is not valid under any of
+the given schemas"). Here every error becomes one :class:`Problem` at the line
+where the author wrote the offending key, saying what is wrong and what to write
+instead. The schema's own ``title``/``description``/``examples`` drive most of
+the wording, so the schema stays the single description of the format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from runner.core.errors import Problem
+from runner.core.schemas import load_schema, schema_path
+from runner.core.suggest import did_you_mean
+from runner.language.durations import DURATION_HELP
+from runner.language.locate import child, dedupe, kind_of, line_in, show, yaml_inline
+from runner.language.model import ACTIONS
+
+SCENARIO_SCHEMA = "scenario.schema.json"
+MOCK_SCHEMA = "mock-agent.schema.json"
+
+
+KeyPath = Sequence[str | int]
+
+# Lower rank wins when two errors land on the same line: an unknown key explains
+# more than the "no action" error it usually causes.
+_RANK_UNKNOWN_KEY, _RANK_REQUIRED, _RANK_VALUE, _RANK_STEP_RULE = range(4)
+
+# Where an object sits, by its schema title, for "unknown key ... in a step".
+_PLACES = {
+    "Scenario": "at the top level of the scenario",
+    "Step": "in a step",
+    "Expectations": "in `expect`",
+    "Expected error": "in `expect.error`",
+    "Text matcher": "in a text matcher",
+    "List matcher": "in a list matcher",
+    "Length": "in `length`",
+    "Link": "in a link",
+    "Examples row": "in an `examples` row",
+}
+
+_KINDS = {
+    "string": "text", "null": "null", "object": "a mapping", "array": "a list",
+    "boolean": "true or false", "integer": "a whole number", "number": "a number",
+}
+
+# Fixes for a wrong kind of value where the schema's examples do not say enough.
+_KIND_FIXES = {
+    "Examples row": "write each row as a mapping of variable names to values, "
+                    "e.g. `- {id: english, greeting: Hi}`",
+    "Expectations": "write the expectations as a mapping, e.g. `expect: {reply: Hi}`",
+}
+
+_NAME_RULE = "use letters, digits and _ only, starting with a letter or _"
+
+# Invariants that take a value, hence not in the list form; with an example value each.
+_VALUED_INVARIANTS = {"reply_never": "{contains_any: [Acme, Globex]}", "max_reply_length": "400"}
+
+
+# --------------------------------------------------------------------------- schema loading
+
+@cache
+def _mock_schema() -> dict[str, Any]:
+    """The mock agent schema, or a permissive stand-in when it is missing or broken.
+
+    A broken sibling schema must not stop every scenario from validating; the
+    mock's own checks (``runner.mock.validate_agent_spec``) still run.
+    """
+    if schema_path(MOCK_SCHEMA).is_file():
+        try:
+            schema = load_schema(MOCK_SCHEMA)
+            Draft202012Validator.check_schema(schema)
+            return schema
+        except Exception:
+            pass
+    return {"type": "object"}
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    """One compiled validator per schema per process; both schemas can refer to each other."""
+    def resource(contents: dict[str, Any]) -> Resource[Any]:
+        return Resource.from_contents(contents, default_specification=DRAFT202012)
+
+    registry: Registry[Any] = Registry().with_resources([
+        (MOCK_SCHEMA, resource(_mock_schema())),
+        (SCENARIO_SCHEMA, resource(load_schema(SCENARIO_SCHEMA))),
+    ])
+    schema = load_schema(SCENARIO_SCHEMA) if name == SCENARIO_SCHEMA else _mock_schema()
+    return Draft202012Validator(schema, registry=registry)
+
+
+@cache
+def _quick_check(name: str) -> Callable[[object], bool] | None:
+    """A compiled validity check, when jsonschema-rs is installed (None: there is none).
+
+    It only answers "valid or not", about 100 times faster than jsonschema, which
+    is the difference for a suite of thousands of files. jsonschema still words
+    every problem, so a file that fails the quick check is checked again by it.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        registry = jsonschema_rs.Registry([(MOCK_SCHEMA, _mock_schema()),
+                                           (SCENARIO_SCHEMA, load_schema(SCENARIO_SCHEMA))])
+        schema = load_schema(SCENARIO_SCHEMA) if name == SCENARIO_SCHEMA else _mock_schema()
+        check: Callable[[object], bool] = jsonschema_rs.Draft202012Validator(
+            schema, registry=registry).is_valid
+    except Exception:  # an unusable build or schema: jsonschema alone decides
+        return None
+    return check
+
+
+def _surely_valid(data: object, schema_name: str) -> bool:
+    check = _quick_check(schema_name)
+    if check is None:
+        return False
+    try:
+        return check(data)
+    except Exception:  # a value it cannot read (a YAML date, say): let jsonschema judge
+        return False
+
+
+# --------------------------------------------------------------------------- public API
+
+def validate_document(data: object, file: str) -> list[Problem]:
+    """Check one scenario document against ``scenario.schema.json``."""
+    return validate_against(data, file, SCENARIO_SCHEMA)
+
+
+def validate_against(data: object, file: str, schema_name: str) -> list[Problem]:
+    """Check ``data`` against one of our schemas, one located problem per line."""
+    if _surely_valid(data, schema_name):
+        return []
+    ctx = _Ctx(data, file, schema_name)
+    found: list[tuple[int, Problem]] = []
+    for error in _validator(schema_name).iter_errors(data):
+        for leaf in _leaves(error):
+            found.extend(_translate(leaf, ctx))
+    found.sort(key=lambda item: (item[1].line, item[0]))
+    return dedupe(problem for _, problem in found)
+
+
+def subject(path: KeyPath) -> str:
+    """How a message names the value at ``path``: `mode`, step 2, examples row 3..."""
+    if not path:
+        return "the scenario"
+    last = path[-1]
+    if isinstance(last, str):
+        return f"`{last}`"
+    parent = path[-2] if len(path) > 1 else None
+    named = {"steps": "step", "finally": "`finally` step", "examples": "examples row",
+             "tags": "tag"}
+    if isinstance(parent, str) and parent in named:
+        return f"{named[parent]} {last + 1}"
+    return f"item {last + 1} of `{parent}`" if isinstance(parent, str) else f"item {last + 1}"
+
+
+# --------------------------------------------------------------------------- choosing errors
+
+def _is_placeholder_branch(errors: list[ValidationError]) -> bool:
+    return any(_title(e) == "Placeholder" for e in errors)
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """Replace an anyOf/oneOf error by the errors of the alternative the author meant.
+
+    The alternative meant is the one whose type matches what was written; a
+    whole-string placeholder alternative is never what a wrong value meant.
+    """
+    if error.validator not in ("anyOf", "oneOf") or _title(error) == "Step":
+        return [error]
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context or ():
+        index = sub.relative_schema_path[0]
+        branches.setdefault(int(index), []).append(sub)
+    relevant = [
+        errors for errors in branches.values()
+        if not _is_placeholder_branch(errors)
+        and not any(e.validator == "type" and not e.relative_path for e in errors)
+    ]
+    if not relevant:
+        return [error]
+    if len(relevant) > 1:
+        chosen = best_match(e for errors in relevant for e in errors)
+        return _leaves(chosen) if isinstance(chosen, ValidationError) else [error]
+    return [leaf for sub in relevant[0] for leaf in _leaves(sub)]
+
+
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _rule(error: ValidationError) -> Any:
+    """The value of the failed keyword in the schema, e.g. the list of an ``enum``."""
+    value: Any = error.validator_value
+    return value
+
+
+def _title(error: ValidationError) -> str:
+    return str(_schema_of(error).get("title", ""))
+
+
+def _in_duration(error: ValidationError) -> bool:
+    current: object = error
+    while isinstance(current, ValidationError):
+        if _title(current) == "Duration":
+            return True
+        current = current.parent
+    return False
+
+
+# --------------------------------------------------------------------------- translating
+
+@dataclass(frozen=True)
+class _Ctx:
+    data: Any
+    file: str
+    schema_name: str
+
+    def line(self, path: Iterable[str | int]) -> int:
+        return line_in(self.data, path)
+
+    def problem(self, rank: int, path: Iterable[str | int], message: str,
+                fix: str) -> tuple[int, Problem]:
+        return rank, Problem(self.file, self.line(path), message, fix)
+
+
+Found = Iterator[tuple[int, Problem]]
+
+
+def _translate(error: ValidationError, ctx: _Ctx) -> list[tuple[int, Problem]]:
+    path = list(error.absolute_path)
+    if _in_duration(error):
+        return list(_duration(error, ctx, path))
+    handler = {
+        "additionalProperties": _unknown_keys,
+        "required": _required,
+        "oneOf": _one_of,
+        "anyOf": _wrong_kind,
+        "type": _wrong_kind,
+        "enum": _enum,
+        "pattern": _pattern,
+        "minItems": _empty,
+        "minLength": _empty,
+        "minProperties": _empty,
+        "minimum": _range,
+        "maximum": _range,
+        "uniqueItems": _duplicates,
+    }.get(str(error.validator), _fallback)
+    return list(handler(error, ctx, path))
+
+
+def _resolve(ref: str, current: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any]]:
+    """Follow a ``$ref`` between our two schemas; returns the target and its document."""
+    base, _, pointer = ref.partition("#")
+    document: Any = current
+    if base:
+        document = load_schema(SCENARIO_SCHEMA) if base == SCENARIO_SCHEMA else _mock_schema()
+    node: Any = document
+    for part in filter(None, pointer.split("/")):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node, document
+
+
+def _property_schema(error: ValidationError, ctx: _Ctx, key: str | int | None) -> Any:
+    """The schema of property ``key`` on the error's schema path (it holds the examples).
+
+    jsonschema leaves ``$ref`` hops out of the path, so refs are followed
+    whenever the next step is not found in the current node.
+    """
+    document: Mapping[str, Any] = (load_schema(SCENARIO_SCHEMA)
+                                   if ctx.schema_name == SCENARIO_SCHEMA else _mock_schema())
+    node: Any = document
+    found: Any = None
+    previous: Any = None
+    for part in error.absolute_schema_path:
+        for _ in range(16):  # a chain of refs, bounded
+            if isinstance(node, dict) and part not in node and isinstance(node.get("$ref"), str):
+                node, document = _resolve(node["$ref"], document)
+            else:
+                break
+        present, node = child(node, part) if isinstance(part, (str, int)) else (False, None)
+        if not present:
+            return found
+        if previous == "properties" and part == key:
+            found = node
+        previous = part
+    return found
+
+
+def _write_example(key: str | int | None, schema: Any) -> str:
+    """'write key: example' from the schema's examples, or an empty string."""
+    examples = schema.get("examples") if isinstance(schema, dict) else None
+    if not examples or not isinstance(key, str):
+        return ""
+    return f"write {key}: {yaml_inline(examples[0])}"
+
+
+def _example_for(error: ValidationError, ctx: _Ctx, path: list[Any]) -> str:
+    """A "write key: example" fix; for a list item, the example of the whole list."""
+    key = path[-1] if path else None
+    if isinstance(key, int) and len(path) >= 2 and isinstance(path[-2], str):
+        key = path[-2]
+    return _write_example(key, _property_schema(error, ctx, key))
+
+
+def _unknown_keys(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    instance, schema = error.instance, _schema_of(error)
+    if not isinstance(instance, dict):
+        return
+    props = schema.get("properties") or {}
+    patterns = schema.get("patternProperties") or {}
+    allowed = list(props)
+    title = _title(error)
+    place = _PLACES.get(title) or (f"in {subject(path)}" if path else "at the top level")
+    for key in instance:
+        if key in props or any(re.search(p, str(key)) for p in patterns):
+            continue
+        moved = _misplaced(str(key), title)
+        hint = "" if moved else did_you_mean(str(key), allowed)
+        message = f"unknown key '{key}' {place}{hint}"
+        fix = moved or "use one of: " + ", ".join(allowed)
+        yield ctx.problem(_RANK_UNKNOWN_KEY, [*path, key], message, fix)
+
+
+def _misplaced(key: str, title: str) -> str:
+    """A fix for a key that is right, but written at the wrong level."""
+    scenario = load_schema(SCENARIO_SCHEMA)
+    expect_keys = scenario["$defs"]["expect"]["properties"]
+    step_keys = scenario["$defs"]["step"]["properties"]
+    if title == "Step" and key in expect_keys:
+        return f"expectations go under `expect:`, e.g. expect: {{{key}: ...}}"
+    if title == "Expectations" and key in step_keys:
+        return f"`{key}` belongs to the step itself, next to `expect:`, not inside it"
+    if title == "Scenario" and key in step_keys:
+        return f"`{key}` belongs in a step: put it under `steps:`"
+    return ""
+
+
+def _required(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    instance, schema = error.instance, _schema_of(error)
+    if not isinstance(instance, dict):
+        return
+    unknown = [str(k) for k in instance if k not in (schema.get("properties") or {})]
+    for key in _rule(error):
+        if key in instance or did_you_mean(key, unknown):
+            continue  # a misspelt key is reported as unknown, with the right spelling
+        if not path and key == "scenario":
+            yield ctx.problem(_RANK_REQUIRED, path, "the scenario has no `scenario:` name",
+                              "add a line such as `scenario: Refund request is escalated` "
+                              "(it names the test)")
+        elif not path and key == "steps":
+            yield ctx.problem(_RANK_REQUIRED, path, "the scenario has no `steps:`",
+                              "add `steps:` with at least one step, e.g. `- customer: Hi`")
+        else:
+            example = _write_example(key, (schema.get("properties") or {}).get(key))
+            yield ctx.problem(_RANK_REQUIRED, path, f"{subject(path)} needs `{key}`",
+                              example or f"add `{key}:`")
+
+
+def _one_of(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    """The step rule: exactly one action key."""
+    step = error.instance
+    if _title(error) != "Step" or not isinstance(step, dict):
+        yield from _wrong_kind(error, ctx, path)
+        return
+    step_keys = _schema_of(error).get("properties") or {}
+    if any(key not in step_keys for key in step):
+        return  # the unknown key (probably a misspelt action) is the real problem
+    actions = [key for key in ACTIONS if key in step]
+    rule = "a step needs exactly one action (" + ", ".join(ACTIONS) + ")"
+    if not actions:
+        yield ctx.problem(_RANK_STEP_RULE, path, f"{rule}; this one has none",
+                          "add one, e.g. `- customer: Hi`; `name`, `expect` and `save` "
+                          "go next to it")
+    else:
+        listed = ", ".join(actions[:-1]) + " and " + actions[-1]
+        yield ctx.problem(_RANK_STEP_RULE, path, f"{rule}; this one has {listed}",
+                          "split it into one step per action, each starting with `- `")
+
+
+def _expected_kinds(error: ValidationError) -> list[str]:
+    if error.validator == "type":
+        value = _rule(error)
+        return [value] if isinstance(value, str) else list(value)
+    kinds: list[str] = []
+    for sub in error.context or ():
+        if sub.relative_path or _is_placeholder_branch([sub]):
+            continue
+        if sub.validator == "type":
+            value = _rule(sub)
+            kinds.extend([value] if isinstance(value, str) else value)
+    return list(dict.fromkeys(kinds))
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    words = ["true/false" if w == "true or false" else w for w in words]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _wrong_kind(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    value = error.instance
+    if not path:
+        yield ctx.problem(_RANK_VALUE, path,
+                          "a scenario must be a mapping of keys such as `scenario:` and "
+                          f"`steps:`, not {kind_of(value)}",
+                          "start the document with `scenario: <a name for the test>`")
+        return
+    kinds = _expected_kinds(error)
+    wanted = _join([_KINDS.get(k, k) for k in kinds]) or "something else"
+    if _title(error) == "Step":
+        wanted = "a mapping that starts with an action"
+    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} must be {wanted}, not {kind_of(value)}",
+                      _kind_fix(error, ctx, path, kinds))
+
+
+def _kind_fix(error: ValidationError, ctx: _Ctx, path: list[Any], kinds: list[str]) -> str:
+    key, value = path[-1], error.instance
+    title = _title(error)
+    if title == "Step":
+        text = value if isinstance(value, str) and "\n" not in value else "Hi"
+        return f"write e.g. `- customer: {yaml_inline(text)}`"
+    if value is None and kinds and "null" not in kinds and isinstance(key, str):
+        return (f"nothing is written after `{key}:`; write the value there, or indent "
+                "what belongs to it under it")
+    if title in _KIND_FIXES:
+        return _KIND_FIXES[title]
+    if title == "Text matcher" and isinstance(value, list) and isinstance(key, str):
+        items = yaml_inline(value)
+        return (f"to require every item write {key}: {{contains: {items}}}; for any one of "
+                f"them, {key}: {{contains_any: {items}}}")
+    if "string" in kinds and isinstance(value, bool) and key != "mock":
+        written = f"{key}: " if isinstance(key, str) else ""
+        return (f'put the text in quotes, e.g. {written}"yes"; unquoted yes, no, on, off, '
+                "true and false are booleans in YAML")
+    if "string" in kinds and isinstance(value, (int, float)) and key != "mock":
+        quoted = f'"{yaml_inline(value)}"'
+        return f"put it in quotes: {key}: {quoted}" if isinstance(key, str) else (
+            f"put it in quotes: {quoted}")
+    example = _example_for(error, ctx, path)
+    if example and isinstance(value, str) and "{{" in value:
+        return f'{example}, or a whole-string placeholder such as "{{{{ name }}}}"'
+    return example or "write " + (_join([_KINDS.get(k, k) for k in kinds]) or "a valid value")
+
+
+def _enum(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    values = [str(v) for v in _rule(error)]
+    value = error.instance
+    hint = did_you_mean(value, values) if isinstance(value, str) else ""
+    if len(path) >= 2 and path[-2] == "save":
+        yield ctx.problem(_RANK_VALUE, path,
+                          f"`save` cannot store {show(value)}{hint}: it is not a field of "
+                          "the answer", "save one of: " + ", ".join(values))
+        return
+    if path[:1] == ["invariants"] and value in _VALUED_INVARIANTS:
+        yield ctx.problem(_RANK_VALUE, path,
+                          f"`{value}` needs a value, so it cannot be in the list of `invariants`",
+                          "write `invariants` as a mapping, e.g. invariants: "
+                          f"{{{value}: {_VALUED_INVARIANTS[value]}, whisper_never_leaks: true}}")
+        return
+    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} cannot be {show(value)}{hint}",
+                      "use one of: " + ", ".join(values))
+
+
+def _pattern(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    value = error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        names_vars = bool(path) and (path[-1] in ("vars", "save")
+                                     or (len(path) >= 2 and path[-2] == "examples"))
+        where = "a variable name" if names_vars else "a key here"
+        yield ctx.problem(_RANK_VALUE, [*path, str(value)], f"{show(value)} cannot be {where}",
+                          f"{_NAME_RULE} (e.g. {_as_name(str(value))})")
+        return
+    if len(path) >= 2 and path[-2] == "tags":
+        yield ctx.problem(_RANK_VALUE, path, f"tag {show(value)} cannot become a pytest mark",
+                          "use letters, digits, _ . and - only, starting with a letter or _ "
+                          f"(e.g. {_as_name(str(value))})")
+        return
+    description = _schema_of(error).get("description", "")
+    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} has the wrong form: {show(value)}",
+                      str(description) or f"match the pattern {_rule(error)}")
+
+
+def _as_name(text: str) -> str:
+    name = re.sub(r"\W+", "_", text).strip("_") or "name"
+    return name if re.match(r"[A-Za-z_]", name) else "_" + name
+
+
+def _duration(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    key = path[-1] if path else None
+    written = (f"`{key}: {yaml_inline(error.instance)}`" if isinstance(key, str)
+               else show(error.instance))
+    yield ctx.problem(_RANK_VALUE, path, f"{written} is not a duration", DURATION_HELP)
+
+
+def _empty(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    key = path[-1] if path else None
+    title = _title(error)
+    if key == "steps":
+        message, fix = "`steps` is empty", "add at least one step, e.g. `- customer: Hi`"
+    elif title in ("Text matcher", "List matcher"):
+        message = f"{subject(path)} is an empty {title.lower()} and checks nothing"
+        fix = "add a key such as contains, matches or equals"
+    elif isinstance(key, str):
+        message, fix = f"{subject(path)} is empty", f"give it a value, or remove `{key}:`"
+    else:
+        message, fix = f"{subject(path)} is empty", "give it a value, or remove it"
+    yield ctx.problem(_RANK_VALUE, path, message, fix)
+
+
+def _range(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    schema = _schema_of(error)
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        bounds = f"between {low} and {high}"
+    elif low is not None:
+        bounds = f"{low} or more"
+    else:
+        bounds = f"{high} or less"
+    yield ctx.problem(_RANK_VALUE, path,
+                      f"{subject(path)} must be {bounds}, not {show(error.instance)}",
+                      _example_for(error, ctx, path) or f"use a number {bounds}")
+
+
+def _duplicates(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    items = error.instance if isinstance(error.instance, list) else []
+    for index, item in enumerate(items):
+        if item in items[:index]:
+            yield ctx.problem(_RANK_VALUE, [*path, index],
+                              f"{subject(path)} lists {show(item)} twice",
+                              "remove the repeated one")
+            return
+
+
+def _fallback(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    description = _schema_of(error).get("description", "")
+    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} is not valid: {error.message}",
+                      str(description) or "see schemas/scenario.schema.json")

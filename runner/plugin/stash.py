@@ -1,0 +1,25 @@
+"""Typed ``config.stash`` keys: the plugin's run state, importable by every plugin module.
+
+Kept in a module of their own so that reporting hooks read the state through a
+key they import, never by looking up attributes on another module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:  # the keys are made before the library is imported (a lazy plugin)
+    from runner.core.redact import Redactor
+    from runner.execution.settings import Settings
+    from runner.execution.toolkit import ToolkitSettings
+    from runner.language.mock_files import MockFileCache
+    from runner.plugin.scheduling import ConcurrentScenarios
+
+SETTINGS: pytest.StashKey[Settings] = pytest.StashKey()
+REDACTOR: pytest.StashKey[Redactor] = pytest.StashKey()
+MOCK_FILES: pytest.StashKey[MockFileCache] = pytest.StashKey()
+RUN_ID: pytest.StashKey[str] = pytest.StashKey()
+TOOLKIT: pytest.StashKey[ToolkitSettings] = pytest.StashKey()
+CONCURRENCY: pytest.StashKey[ConcurrentScenarios] = pytest.StashKey()

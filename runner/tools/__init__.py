@@ -1,0 +1,1 @@
+"""The `osvi-scenarios` command line: check, record, diff."""

