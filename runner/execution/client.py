@@ -33,6 +33,7 @@ import httpx
 
 from runner.core.errors import RunnerError
 from runner.core.sizes import format_size
+from runner.core.text import flat, shorten
 from runner.execution.answer_limits import (
     DEFAULT_MAX_RESPONSE,
     AnswerTooLarge,
@@ -140,7 +141,7 @@ def _json_problem(status: int, text: str) -> str | None:
     except ValueError as error:
         stripped = text.strip()
         if not stripped.startswith(("{", "[")):
-            snippet = " ".join(stripped.split())[:80]
+            snippet = shorten(flat(stripped), 80)
             return f"the HTTP {status} answer is not JSON: {snippet!r}"
         position = getattr(error, "pos", 0)
         cut = position >= len(text.rstrip()) or "Unterminated" in str(error)

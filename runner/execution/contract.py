@@ -30,6 +30,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from runner.core.schemas import load_schema
+from runner.core.text import shorten
 
 CONTRACT_FILE = "osvi-chat-v1.openapi.yaml"
 _URI = "urn:osvi-chat-v1"
@@ -133,7 +134,7 @@ def _surely_valid(pointer: str, data: Any) -> bool:
 def _shown(value: Any) -> str:
     """A value as JSON (the API's own notation), cut short."""
     text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+    return shorten(text, _SHOWN)
 
 
 def _where(error: jsonschema.ValidationError) -> str:
@@ -160,7 +161,7 @@ def _what(error: jsonschema.ValidationError) -> str:
         return f"{_shown(error.instance)} is not one of {choices}"
     if kind == "const":
         return f"{_shown(error.instance)} should be {_shown(error.validator_value)}"
-    return error.message if len(error.message) <= 2 * _SHOWN else error.message[:117] + "..."
+    return shorten(error.message, 2 * _SHOWN)
 
 
 def contract_problem(method: str, path: str, status: int, data: Any) -> str | None:

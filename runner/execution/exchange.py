@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from runner.core.text import flat, shorten
+
 
 def seconds_text(value: float) -> str:
     """Retry-After is whole seconds on the wire; show it that way."""
@@ -62,7 +64,7 @@ class Exchange:
         if upstream:
             parts.append("upstream " + ", ".join(f"{k} {v}" for k, v in upstream.items()))
         if self.data is None and self.text:
-            snippet = " ".join(self.text.split())[:120]
+            snippet = shorten(flat(self.text), 120)
             parts.append(f"body (not JSON) {snippet!r}")
         if self.retry_after is not None:
             parts.append(f"Retry-After {seconds_text(self.retry_after)}")

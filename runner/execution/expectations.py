@@ -15,7 +15,7 @@ from runner.language.durations import DurationError, format_duration, parse_dura
 from runner.language.matchers import Scorer, compile_list_matcher, compile_text_matcher
 
 
-class _Checker:
+class _AnswerChecker:
     """Checks one step's text expectations, collecting the scores they produce."""
 
     def __init__(self, scorer: Scorer | None, scores: list[Score] | None) -> None:
@@ -69,7 +69,7 @@ def error_codes(data: Any) -> list[str]:
     return codes
 
 
-async def _check_code(spec: Any, data: Any, checker: _Checker) -> Mismatch | None:
+async def _check_code(spec: Any, data: Any, checker: _AnswerChecker) -> Mismatch | None:
     """A mismatch unless one of the answer's error codes matches ``spec``."""
     codes = error_codes(data)
     if len(codes) <= 1 and not (isinstance(data, dict) and "errors" in data):
@@ -82,7 +82,7 @@ async def _check_code(spec: Any, data: Any, checker: _Checker) -> Mismatch | Non
 
 
 async def _check_error(spec: dict[str, Any], exchange: Exchange,
-                       checker: _Checker) -> list[Mismatch]:
+                       checker: _AnswerChecker) -> list[Mismatch]:
     if exchange.ok:
         return [Mismatch("error", _describe_error(spec),
                          f"the call succeeded (HTTP {exchange.status})")]
@@ -111,7 +111,7 @@ async def check_expectations(expect: dict[str, Any], exchange: Exchange,
     are appended to ``scores``. A judge that cannot be asked raises
     :class:`runner.judging.judge.JudgeError`.
     """
-    checker = _Checker(scorer, scores)
+    checker = _AnswerChecker(scorer, scores)
     found: list[Mismatch] = []
     error_spec = expect.get("error")
     if error_spec is not None:

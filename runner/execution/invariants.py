@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.core.text import quoted
 from runner.execution.exchange import Exchange
 from runner.execution.scoring import collect
 from runner.execution.transcript import Mismatch, Score, show_value
@@ -32,8 +33,7 @@ DEFAULT_CONTEXT_WORDS = 8
 
 
 def _quote(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return '"' + (flat if len(flat) <= limit else flat[:limit - 3] + "...") + '"'
+    return quoted(text, limit)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runner.core.text import shorten
 from runner.execution.exchange import Exchange
 from runner.language.model import Scenario, Step, step_title
 
@@ -40,7 +41,7 @@ def show_value(value: Any) -> str:
     if value is None:
         return "null"
     text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 400 else text[:397] + "..."
+    return shorten(text, 400)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Score:
     def describe(self) -> str:
         """``reply judge "polite" 0.85 (≥ 0.70) ✓ — it apologises``."""
         mark = "✓" if self.passed else "✗"
-        short = self.subject if len(self.subject) <= 60 else self.subject[:57] + "..."
+        short = shorten(self.subject, 60)
         bound = f"< {self.threshold:.2f}" if self.below else f"≥ {self.threshold:.2f}"
         text = f'{self.key} {self.kind} "{short}" {self.score:.2f} ({bound}) {mark}'
         return f"{text} — {self.reason}" if self.reason else text

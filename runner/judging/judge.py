@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from runner.core.errors import RunnerError
+from runner.core.text import flat, shorten
 
 MODEL_ENV = "OSVI_JUDGE_MODEL"
 KEY_ENV = "OSVI_JUDGE_API_KEY"
@@ -90,8 +91,7 @@ def prompt(criteria: str, reply: str, customer: str | None) -> list[dict[str, st
 
 
 def _short(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 3] + "..."
+    return shorten(flat(text), limit)
 
 
 def parse_verdict(content: str) -> Verdict:

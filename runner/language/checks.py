@@ -18,17 +18,17 @@ from runner.core.suggest import did_you_mean
 from runner.language.durations import DurationError, parse_duration, written
 from runner.language.locate import child, dedupe, line_in, show, yaml_inline
 from runner.language.matchers import MatcherError, compile_list_matcher, compile_text_matcher
-from runner.language.model import ACTIONS
+from runner.language.model import (
+    ACTIONS,
+    API_ACTIONS,
+    BUILTIN_VARS,
+    SESSION_ACTIONS,
+    SUPPORT_ENDPOINT_ACTIONS,
+)
 from runner.language.templating import MOCK_TURN_NAMES, BadPlaceholder, check_syntax, placeholders
 from runner.language.validation import validate_document
 
-__all__ = ["API_ACTIONS", "BUILTIN_VARIABLES", "SESSION_ACTIONS", "SUPPORT_ACTIONS",
-           "check_document", "static_checks"]
-
-BUILTIN_VARIABLES = ("customer", "agent", "scenario", "run_id")
-SUPPORT_ACTIONS = frozenset({"takeover", "tell", "whisper", "operator", "end", "close"})
-SESSION_ACTIONS = SUPPORT_ACTIONS | {"inject_context"}
-API_ACTIONS = frozenset(ACTIONS) - {"wait"}
+__all__ = ["check_document", "static_checks"]
 
 # Which actions' answers carry each field: the single source for both the
 # `expect:` and the `save:` applicability checks.
@@ -43,7 +43,7 @@ _FIELD_ON: dict[str, frozenset[str]] = {
     "error": API_ACTIONS,
     "within": API_ACTIONS,
     "session_id": API_ACTIONS,
-    "command": SUPPORT_ACTIONS,
+    "command": SUPPORT_ENDPOINT_ACTIONS,
 }
 
 # What each action's answer holds, to say WHY a field cannot be checked there.
@@ -68,7 +68,7 @@ def static_checks(data: object, file: str, env: Mapping[str, str], *,
     """Every problem the schema cannot see, one per line, in line order."""
     if not isinstance(data, dict):
         return []
-    checker = _Checker(data, file, env, set(known_vars))
+    checker = _DocumentChecker(data, file, env, set(known_vars))
     checker.run()
     return dedupe(sorted(checker.problems, key=lambda p: p.line))
 
@@ -100,7 +100,7 @@ class _Step:
 
 
 @dataclass
-class _Checker:
+class _DocumentChecker:
     data: Mapping[str, Any]
     file: str
     env: Mapping[str, str]
@@ -269,7 +269,7 @@ class _Checker:
     # (b) variables ----------------------------------------------------------------------
 
     def static_names(self) -> set[str]:
-        names = set(BUILTIN_VARIABLES) | self.known_vars
+        names = set(BUILTIN_VARS) | self.known_vars
         variables = self.data.get("vars")
         if isinstance(variables, dict):
             names |= {str(k) for k in variables}
@@ -369,7 +369,7 @@ def _a(action: str) -> str:
 
 
 def _actions_text(actions: frozenset[str]) -> str:
-    if actions == SUPPORT_ACTIONS:
+    if actions == SUPPORT_ENDPOINT_ACTIONS:
         return "a support (takeover, tell, whisper, operator, end or close)"
     names = [f"`{a}`" for a in ACTIONS if a in actions]
     if len(names) > 3:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from runner.core.errors import Problem
+from runner.core.text import shorten
 from runner.language.yamlsrc import line_at
 
 
@@ -50,7 +51,7 @@ def document_line(data: object, path: Iterable[str | int]) -> int:
 def show(value: Any) -> str:
     """A value as it would look in YAML, shortened: 'yes', 42, null, a list."""
     if isinstance(value, str):
-        short = value if len(value) <= 40 else value[:37] + "..."
+        short = shorten(value, 40)
         return f"'{short}'"
     if isinstance(value, bool) or value is None:
         return yaml_inline(value)

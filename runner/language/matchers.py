@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runner.core.suggest import did_you_mean, type_in_words
+from runner.core.text import shorten
 from runner.judging import semantic
 from runner.language.patterns import UserPattern
 from runner.language.yamlsrc import location
@@ -51,8 +52,7 @@ class MatcherError(ValueError):
 
 
 def _quote(text: str) -> str:
-    short = text if len(text) <= 80 else text[:77] + "..."
-    return '"' + short.replace('"', '\\"') + '"'
+    return '"' + shorten(text, 80).replace('"', '\\"') + '"'
 
 
 class Scorer(Protocol):
@@ -237,7 +237,7 @@ class SimilarTo(_ScoredMatcher):
         return self._decide(self._scores[actual])
 
 
-class Judge(_ScoredMatcher):
+class JudgeMatcher(_ScoredMatcher):
     """An LLM's verdict on the text against the author's criteria."""
 
     kind = "judge"
@@ -366,7 +366,7 @@ def _judge(value: Any, scorer: Scorer | None, allow: bool,
                            example, here)
     if not criteria.strip():
         raise MatcherError("`judge` needs criteria saying what a good reply does", example, here)
-    return Judge(criteria, minimum, scorer)
+    return JudgeMatcher(criteria, minimum, scorer)
 
 
 def compile_text_matcher(spec: Any, *, bare_string_is_regex: bool = False,

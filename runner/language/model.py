@@ -10,12 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from runner.core.text import flat, shorten
+
 ACTIONS = (
     "customer", "takeover", "tell", "whisper", "operator", "end", "close",
     "inject_context", "wait",
 )
 SUPPORT_COMMANDS = ("takeover", "tell", "whisper", "end", "close")
-SESSION_ACTIONS = frozenset({*SUPPORT_COMMANDS, "operator", "inject_context"})
+# Actions sent to the support endpoint: its commands and plain operator messages.
+SUPPORT_ENDPOINT_ACTIONS = frozenset({*SUPPORT_COMMANDS, "operator"})
+# Actions that need a session to exist already.
+SESSION_ACTIONS = SUPPORT_ENDPOINT_ACTIONS | {"inject_context"}
+API_ACTIONS = frozenset(ACTIONS) - {"wait"}
 BUILTIN_VARS = ("customer", "agent", "scenario", "run_id")
 
 Block = Literal["steps", "finally"]
@@ -100,7 +106,5 @@ def step_title(action: str, value: Any) -> str:
     if value is None:
         return action
     text = value if isinstance(value, str) else str(value)
-    text = " ".join(text.split())
-    if len(text) > 70:
-        text = text[:67] + "..."
+    text = shorten(flat(text), 70)
     return f"{action}: {text}" if action == "wait" else f'{action}: "{text}"'

@@ -12,7 +12,7 @@ from runner.language.mock_spec import load_agents_file, validate_agent_spec
 from runner.mock.app import create_app
 from runner.mock.clock import ManualClock
 from runner.mock.demo import DEMO_AGENT_UUID, demo_agent_spec, demo_agents
-from runner.mock.engine import Engine, Outcome
+from runner.mock.engine import Engine, MockAnswer
 from runner.mock.sessions import Limits
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "Limits",
     "ManualClock",
     "MockAgent",
-    "Outcome",
+    "MockAnswer",
     "create_app",
     "demo_agent_spec",
     "demo_agents",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from runner.mock.engine import Engine, Outcome, error
+from runner.mock.engine import Engine, MockAnswer, error
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,36 +28,36 @@ MAX_BODY = 1024 * 1024
 _JSON = (b"content-type", b"application/json")
 _log = logging.getLogger(__name__)
 
-Handler = Callable[[Engine, str, dict[str, Any]], Outcome]
+Handler = Callable[[Engine, str, dict[str, Any]], MockAnswer]
 
 
-def _inbound(engine: Engine, _: str, body: dict[str, Any]) -> Outcome:
+def _inbound(engine: Engine, _: str, body: dict[str, Any]) -> MockAnswer:
     return engine.inbound(body)
 
 
-def _support(engine: Engine, session_id: str, body: dict[str, Any]) -> Outcome:
+def _support(engine: Engine, session_id: str, body: dict[str, Any]) -> MockAnswer:
     return engine.support(session_id, body)
 
 
-def _inject(engine: Engine, session_id: str, body: dict[str, Any]) -> Outcome:
+def _inject(engine: Engine, session_id: str, body: dict[str, Any]) -> MockAnswer:
     return engine.inject_context(session_id, body)
 
 
-def _clock(engine: Engine, _: str, body: dict[str, Any]) -> Outcome:
+def _clock(engine: Engine, _: str, body: dict[str, Any]) -> MockAnswer:
     return engine.advance_clock(body)
 
 
-def _support_unreadable(engine: Engine, session_id: str, reason: str) -> Outcome:
+def _support_unreadable(engine: Engine, session_id: str, reason: str) -> MockAnswer:
     return engine.support_unreadable(session_id, reason)
 
 
-def _snapshot(engine: Engine, session_id: str, _: dict[str, Any]) -> Outcome:
+def _snapshot(engine: Engine, session_id: str, _: dict[str, Any]) -> MockAnswer:
     return engine.snapshot(session_id)
 
 
-def _health(engine: Engine, _: str, __: dict[str, Any]) -> Outcome:
+def _health(engine: Engine, _: str, __: dict[str, Any]) -> MockAnswer:
     data = {"status": "ok", "agents": sorted(engine.agents)}
-    return Outcome(200, {"success": True, "data": data})
+    return MockAnswer(200, {"success": True, "data": data})
 
 
 # Routes by shape: the session id is the one variable segment.
@@ -74,7 +74,7 @@ _SNAPSHOT: dict[str, Handler] = {"GET": _snapshot}
 _PUBLIC = frozenset({_health})  # answers without a token, for readiness probes
 # A body that is not a JSON object answers 400, except where the vendor documents
 # no 400 (support): there the endpoint's own error says why.
-_UNREADABLE: dict[Handler, Callable[[Engine, str, str], Outcome]] = {
+_UNREADABLE: dict[Handler, Callable[[Engine, str, str], MockAnswer]] = {
     _support: _support_unreadable,
 }
 
@@ -130,7 +130,7 @@ def _decode(raw: bytes) -> dict[str, Any] | str:
     return body
 
 
-async def _dispatch(engine: Engine, scope: Scope, receive: Receive) -> Outcome:
+async def _dispatch(engine: Engine, scope: Scope, receive: Receive) -> MockAnswer:
     method = scope["method"]
     routes, session_id = _route(scope["path"])
     if routes is None:
@@ -138,7 +138,7 @@ async def _dispatch(engine: Engine, scope: Scope, receive: Receive) -> Outcome:
     handler = routes.get(method)
     if handler is None:
         allowed = ", ".join(routes)
-        return Outcome(405, {"success": False, "error": "method_not_allowed"},
+        return MockAnswer(405, {"success": False, "error": "method_not_allowed"},
                        headers=(("allow", allowed),))
     if handler not in _PUBLIC and not engine.authorized(_header(scope, b"api-token")):
         return error(401, "unauthorized")
@@ -154,7 +154,7 @@ async def _dispatch(engine: Engine, scope: Scope, receive: Receive) -> Outcome:
     return handler(engine, session_id, body)
 
 
-def _encode(outcome: Outcome) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+def _encode(outcome: MockAnswer) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     if outcome.raw is not None:
         content, headers = outcome.raw, []
     else:

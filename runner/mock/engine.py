@@ -1,7 +1,7 @@
 """The OSVI Chat v1 behaviour: sessions, modes, support commands, context.
 
 The engine knows nothing about HTTP. Each endpoint is a method taking the
-decoded JSON body and returning an :class:`Outcome` (status, body, headers and
+decoded JSON body and returning an :class:`MockAnswer` (status, body, headers and
 the delay to add), so the ASGI app stays a thin router and tests can drive the
 engine directly. All state lives on the instance: one engine per scenario.
 What it keeps is bounded by its :class:`~runner.mock.sessions.Limits`.
@@ -25,7 +25,7 @@ INBOUND_PATH = "/v1/chat/inbound"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class MockAnswer:
     """What to answer: a JSON ``payload`` or, for injected faults, ``raw`` bytes."""
 
     status: int
@@ -35,33 +35,33 @@ class Outcome:
     delay: float = 0.0
 
 
-def ok(data: Json, delay: float = 0.0) -> Outcome:
-    return Outcome(200, {"success": True, "data": data}, delay=delay)
+def ok(data: Json, delay: float = 0.0) -> MockAnswer:
+    return MockAnswer(200, {"success": True, "data": data}, delay=delay)
 
 
-def error(status: int, code: str, delay: float = 0.0) -> Outcome:
-    return Outcome(status, {"success": False, "error": code}, delay=delay)
+def error(status: int, code: str, delay: float = 0.0) -> MockAnswer:
+    return MockAnswer(status, {"success": False, "error": code}, delay=delay)
 
 
-def engine_error(status: int, path: str, state: str, reason: str, delay: float = 0.0) -> Outcome:
+def engine_error(status: int, path: str, state: str, reason: str, delay: float = 0.0) -> MockAnswer:
     """The proxy's wrapping of an error from the Python chat engine behind it."""
-    return Outcome(status, {
+    return MockAnswer(status, {
         "success": False,
         "error": f"Python engine returned {status} for POST {path}",
         "upstream_body": {"state": state, "reason": reason},
     }, delay=delay)
 
 
-def fault_outcome(fault: FaultResponse, path: str, delay: float) -> Outcome:
+def fault_outcome(fault: FaultResponse, path: str, delay: float) -> MockAnswer:
     if fault.body is not None:
         kind = "text/html" if fault.body.lstrip().startswith("<") else "text/plain"
-        return Outcome(fault.status, raw=fault.body.encode("utf-8", "replace"),
+        return MockAnswer(fault.status, raw=fault.body.encode("utf-8", "replace"),
                        headers=(("content-type", f"{kind}; charset=utf-8"), *fault.headers),
                        delay=delay)
     payload: Json = {"success": False, "error": fault.error or fault.default_error("POST", path)}
     if fault.is_engine_error():
         payload["upstream_body"] = fault.upstream_body
-    return Outcome(fault.status, payload, headers=fault.headers, delay=delay)
+    return MockAnswer(fault.status, payload, headers=fault.headers, delay=delay)
 
 
 def _text(value: Any) -> str | None:
@@ -122,7 +122,7 @@ class Engine:
         return len(text) > self.limits.max_text
 
     def _fault(self, agent_uuid: str, agent: MockAgent, endpoint: str,
-               path: str) -> Outcome | None:
+               path: str) -> MockAnswer | None:
         for index, fault in enumerate(agent.faults):
             if not fault.applies_to(endpoint):
                 continue
@@ -141,7 +141,7 @@ class Engine:
 
     # -- POST /v1/chat/inbound ------------------------------------------------------
 
-    def inbound(self, body: Mapping[str, Any]) -> Outcome:
+    def inbound(self, body: Mapping[str, Any]) -> MockAnswer:
         fields = {}
         for name in ("agent_uuid", "customer_id", "content"):
             value = _text(body.get(name))
@@ -211,7 +211,7 @@ class Engine:
 
     # -- POST /v1/chat/session/{id}/support ------------------------------------------
 
-    def support(self, session_id: str, body: Mapping[str, Any]) -> Outcome:
+    def support(self, session_id: str, body: Mapping[str, Any]) -> MockAnswer:
         path = f"/v1/chat/session/{session_id}/support"
         session = self.session(session_id)
         if session is None:
@@ -239,7 +239,7 @@ class Engine:
         if message is not None and self._too_long(message):
             return engine_error(422, path, "invalid", "message_too_long", delay)
 
-        def answer(state: str, **extra: Any) -> Outcome:
+        def answer(state: str, **extra: Any) -> MockAnswer:
             return ok({"state": state, "session_id": session.id, "command": command, **extra},
                       delay)
 
@@ -291,7 +291,7 @@ class Engine:
         self._store.closed(session)
         return answer("ok")
 
-    def support_unreadable(self, session_id: str, reason: str) -> Outcome:
+    def support_unreadable(self, session_id: str, reason: str) -> MockAnswer:
         """A support request whose body is not a JSON object (``reason`` says how)."""
         session = self.session(session_id)
         if session is None:
@@ -299,7 +299,7 @@ class Engine:
         return engine_error(422, f"/v1/chat/session/{session_id}/support", "invalid", reason,
                             session.agent.latency)
 
-    def _tell(self, session: Session, text: str, path: str, delay: float) -> Outcome:
+    def _tell(self, session: Session, text: str, path: str, delay: float) -> MockAnswer:
         if session.mode == "support":
             return engine_error(422, path, "rejected", "tell_not_allowed_during_takeover", delay)
         decision = session.agent.respond(
@@ -315,7 +315,7 @@ class Engine:
 
     # -- POST /v1/chat/session/{id}/inject_context -----------------------------------
 
-    def inject_context(self, session_id: str, body: Mapping[str, Any]) -> Outcome:
+    def inject_context(self, session_id: str, body: Mapping[str, Any]) -> MockAnswer:
         session = self.session(session_id)
         if session is None:
             return error(404, "session_not_found")
@@ -338,7 +338,7 @@ class Engine:
 
     # -- mock-only admin endpoints ---------------------------------------------------------
 
-    def snapshot(self, session_id: str) -> Outcome:
+    def snapshot(self, session_id: str) -> MockAnswer:
         session = self.session(session_id)
         if session is None:
             return error(404, "session_not_found")
@@ -356,7 +356,7 @@ class Engine:
             "history": [dict(entry) for entry in session.history],
         })
 
-    def advance_clock(self, body: Mapping[str, Any]) -> Outcome:
+    def advance_clock(self, body: Mapping[str, Any]) -> MockAnswer:
         amount = body.get("advance")
         try:
             self.clock.advance(parse_duration(amount))

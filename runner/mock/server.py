@@ -21,6 +21,7 @@ from types import FrameType
 
 from runner.core.errors import ScenarioFileError
 from runner.core.redact import Redactor
+from runner.core.text import shorten
 from runner.language.mock_agent import MockAgent
 from runner.language.mock_spec import load_agents_file
 from runner.mock.app import create_app
@@ -149,7 +150,7 @@ def _shown_path(path: str) -> str:
     """A request path made safe for one log line (no control characters, bounded)."""
     if not path.isprintable():
         path = path.encode("unicode_escape").decode("ascii")
-    return path if len(path) <= 200 else path[:197] + "..."
+    return shorten(path, 200)
 
 
 def _request_logger(token: str | None) -> Callable[[str, str, int, float], None]:

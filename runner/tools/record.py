@@ -32,6 +32,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from runner.core.redact import MASK, TOKEN_VARIABLE, Redactor
+from runner.core.text import quoted
 from runner.execution.executor import run_scenario
 from runner.execution.transcript import ScenarioResult
 from runner.language.matchers import DEFAULT_SIMILARITY, compile_text_matcher
@@ -71,7 +72,7 @@ class Observation:
 
 
 @dataclass
-class Outcome:
+class RecordResult:
     text: str  # the new file
     added: list[str] = field(default_factory=list)  # "line 12: step 1 reply"
     notes: list[str] = field(default_factory=list)
@@ -237,7 +238,7 @@ def _refuse_secret(value: Any, where: str, redactor: Redactor | None) -> None:
 
 def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observation],
           lines: Sequence[int], *, style: str, overwrite: bool,
-          minimum: float = DEFAULT_SIMILARITY, redactor: Redactor | None = None) -> Outcome:
+          minimum: float = DEFAULT_SIMILARITY, redactor: Redactor | None = None) -> RecordResult:
     """The file with the observed replies written in; ``lines`` are the documents' lines.
 
     With a ``redactor``, raises :class:`RecordError` rather than write any of its
@@ -248,7 +249,7 @@ def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observat
     if len(documents) != len(lines):
         raise RecordError(f"{file}: the file holds {len(documents)} YAML documents but "
                           f"{len(lines)} scenarios; record needs one scenario per document")
-    outcome = Outcome(text)
+    outcome = RecordResult(text)
     by_line = dict(zip(lines, documents, strict=True))
     for (line, _, _), seen in sorted(observed.items(), key=lambda item: item[0]):
         step, document = seen.step, by_line.get(line)
@@ -309,8 +310,7 @@ def _scored(spec: Any) -> bool:
 def _short(reply: str | None) -> str:
     if reply is None:
         return "no reply"
-    flat = " ".join(reply.split())
-    return '"' + (flat if len(flat) <= 60 else flat[:57] + "...") + '"'
+    return quoted(reply, 60)
 
 
 def layout_changes(text: str) -> int:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from runner.mock import Engine, ManualClock, MockAgent, create_app
-from runner.mock.engine import Outcome
+from runner.mock.engine import MockAnswer
 from tests.mock.conftest import TOKEN, Api
 
 
@@ -75,7 +75,7 @@ def test_an_unexpected_exception_is_a_json_500(monkeypatch: pytest.MonkeyPatch,
                                                inprocess_api: Api) -> None:
     assert inprocess_api.engine is not None
 
-    def broken(body: Any) -> Outcome:
+    def broken(body: Any) -> MockAnswer:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(inprocess_api.engine, "inbound", broken)
