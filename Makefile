@@ -51,9 +51,10 @@ lint: $(BIN)/pytest
 check: $(BIN)/pytest
 	$(BIN)/osvi-scenarios check scenarios
 
-# Speed and memory figures against the targets (about 7 minutes; not part of CI).
+# Speed and memory figures against the targets (about 9 minutes; not part of CI).
+# BENCH_ARGS picks a part or a size: make bench BENCH_ARGS="--only conversations --quick"
 bench: $(BIN)/pytest
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # Keeps reports/history.jsonl, so trends survive a clean.
 clean:

@@ -39,8 +39,26 @@ def machine() -> str:
             cpu = found.group(1).strip()
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+    memory = ""
+    try:
+        found = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
+        if found:
+            memory = f", {int(found.group(1)) / 1024**2:.0f} GiB"
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} CPUs ({cpu}){memory}, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a measured command: ours plus ``extra``, bytecode caches on.
+
+    Users run with bytecode caches; a PYTHONDONTWRITEBYTECODE inherited from a
+    CI or sandbox shell would make every start-up compile everything again.
+    """
+    env = {**os.environ, **(extra or {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 @dataclass
@@ -57,7 +75,7 @@ def run(command: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None,
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})})
+                                   env=child_env(env))
         deadline = started + RUN_LIMIT
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)

@@ -5,7 +5,7 @@ benchmark could not run at all). All traffic stays on 127.0.0.1. Tavern is
 installed on first use into benchmarks/.cache/tavern-venv (needs PyPI).
 
     --quick        smaller suites (a minute or two), for trying things out
-    --only NAME    overhead, latency, collection or memory (repeatable)
+    --only NAME    overhead, conversations, latency, collection or memory (repeatable)
     --no-tavern    leave Tavern out (offline machines)
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import collection, latency, memory, overhead
+from benchmarks import collection, conversations, latency, memory, overhead
 from benchmarks.common import machine
 from benchmarks.tavern_env import Tavern, ensure_tavern
 
-NAMES = ("overhead", "latency", "collection", "memory")
+NAMES = ("overhead", "conversations", "latency", "collection", "memory")
 
 
 def main() -> int:
@@ -35,20 +35,23 @@ def main() -> int:
     args = parser.parse_args()
     chosen = args.only or list(NAMES)
     tavern: Tavern | None = None
-    if not args.no_tavern and {"overhead", "collection"} & set(chosen):
+    if not args.no_tavern and {"overhead", "conversations", "collection"} & set(chosen):
         tavern = ensure_tavern(refresh=args.refresh_tavern)
     quick = args.quick
     benchmarks: dict[str, Callable[[], list[str]]] = {
         "overhead": lambda: overhead.run_benchmark(
             tavern, small=20 if quick else 50, large=80 if quick else 250,
             repeat=1 if quick else 3),
+        "conversations": lambda: conversations.run_benchmark(
+            tavern, conversations=50 if quick else 200),
         "latency": lambda: latency.run_benchmark(
-            scenarios=40 if quick else 200, levels=(8, 64) if quick else (1, 8, 64)),
+            scenarios=64 if quick else 192, levels=(16, 64) if quick else (1, 16, 64)),
         "collection": lambda: collection.run_benchmark(
             tavern, files=400 if quick else 2000, repeat=1 if quick else 3),
         "memory": lambda: memory.run_benchmark(scenarios=400 if quick else 2000),
     }
     print(f"machine: {machine()}", flush=True)
+    print("bytecode caches on (measured commands never get PYTHONDONTWRITEBYTECODE)", flush=True)
     if tavern is not None:
         print(f"Tavern {tavern.version} on pytest {tavern.pytest_version}", flush=True)
     started = time.perf_counter()
