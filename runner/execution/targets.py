@@ -24,6 +24,7 @@ import httpx
 from runner import EMBEDDED_MOCK_TOKEN, __version__
 from runner.execution.answer_limits import DEFAULT_MAX_RESPONSE
 from runner.execution.client import DEFAULT_RETRIES, OsviClient, public_url
+from runner.execution.lean_transport import LeanTransport
 from runner.execution.open_sessions import OpenSessions
 from runner.execution.ratelimit import TokenBucket
 from runner.language.durations import format_duration
@@ -150,12 +151,16 @@ class LiveTarget:
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
+        tls = _tls_context()
         async with httpx.AsyncClient(
             base_url=self._base_url,
             headers={"API-Token": self._token, "User-Agent": USER_AGENT,
                      "Content-Type": "application/json"},
             timeout=self._timeout,
-            verify=_tls_context(),
+            verify=tls,
+            # The lean HTTP/1.1 path, verifying TLS with httpx's own context; where that
+            # context cannot be had (httpx < 0.28), httpx's default transport.
+            transport=LeanTransport(ssl_context=tls) if isinstance(tls, ssl.SSLContext) else None,
         ) as http:
             client = OsviClient(http, timeout=self._timeout, retries=self._retries,
                                 contract=self._contract, label=self.label.rstrip("/"),

@@ -194,9 +194,9 @@ def test_broken_answers_break_one_scenario_each_and_are_never_resent(
     result.assert_outcomes(passed=1, failed=5)
     cause = 'Cause: step 1 (customer: "{}"): {}'
     for line in (
-        cause.format("truncate", f"{url} broke the connection mid-answer (peer closed "
-                                 "connection without sending complete message body (received "
-                                 "48 bytes, expected 400))"),
+        cause.format("truncate", f"{url} broke the connection mid-answer (the server "
+                                 "closed the connection after 48 of the 400 bytes its "
+                                 "Content-Length announced)"),
         cause.format("reset", f"{url} broke the connection mid-answer (*)"),
         cause.format("cut-json", "the HTTP 200 answer is not valid JSON (Unterminated string "
                                  "starting at: character 41 of 48; it looks cut off)"),
