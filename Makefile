@@ -40,9 +40,10 @@ report: $(BIN)/pytest
 	  echo "Node.js/npm not found: skipping the HTML report (results are in $(REPORTS)/allure-results)"; \
 	fi
 
-# The project's own tests.
+# The project's own tests, on every core (pytest-xdist; work stealing evens out the
+# few long ones). Everything runs, `spawns` tests included: see tests/README.md.
 test: $(BIN)/pytest
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests -n auto --dist worksteal
 
 lint: $(BIN)/pytest
 	$(BIN)/ruff check runner tests benchmarks

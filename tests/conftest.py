@@ -5,12 +5,16 @@ first imported inside a run is imported again by the next: slow for hypothesis
 (its plugin imports it at the end of every run), and wrong for httpcore (a
 second copy raises exception classes httpx no longer maps). Importing them
 here, once, before any run, avoids both.
+
+Tests that start pytest in a child process use :mod:`tests.spawned` and carry
+the ``spawns`` mark (tests/README.md).
 """
 
 from __future__ import annotations
 
+import socket
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio._backends._asyncio  # noqa: F401
@@ -18,6 +22,8 @@ import httpcore
 import httpcore._backends.anyio  # noqa: F401
 import hypothesis  # noqa: F401
 import pytest
+
+from tests.spawned import UNNEEDED_PLUGINS
 
 WriteFile = Callable[..., Path]
 RunPytest = Callable[..., pytest.RunResult]
@@ -30,6 +36,26 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OSVI_BASE_URL", "OSVI_API_TOKEN", "OSVI_AGENT_UUID", "OSVI_MOCK_VERSION",
                  "OSVI_JUDGE_MODEL", "OSVI_JUDGE_API_KEY", "GITHUB_ACTIONS", "GITLAB_CI"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _lean_pytester_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pytester run, in process or spawned, leaves out :data:`UNNEEDED_PLUGINS`.
+
+    Set after pytester's own set-up, which clears ``PYTEST_ADDOPTS``.
+    """
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")
+        monkeypatch.setenv("PYTEST_ADDOPTS", UNNEEDED_PLUGINS)
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A URL on 127.0.0.1 whose connections are refused. Its port stays bound (and never
+    listens) during the test, so no server of a test running alongside can take it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture

@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from runner.core.options import TOKEN_ENV
+
 MASK = "«redacted»"
 # Shorter strings occur by chance in ordinary text; masking them would garble
 # reports without protecting anything. Settings refuse live tokens this short.
 MIN_SECRET_LENGTH = 4
-TOKEN_VARIABLE = "OSVI_API_TOKEN"
+TOKEN_VARIABLE = TOKEN_ENV
 
 # Invisible characters that may split a secret without changing how it reads.
 _ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"

@@ -18,7 +18,7 @@ import concurrent.futures
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -70,6 +70,7 @@ class Scheduler(Generic[T]):
         self._workers: list[asyncio.Task[None]] = []
         self._stopper: asyncio.Future[None] | None = None
         self._closing = False
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     # -- the loop thread ---------------------------------------------------------------
 
@@ -184,6 +185,14 @@ class Scheduler(Generic[T]):
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        closers, self._closers = self._closers, []
+        for closer in reversed(closers):
+            with contextlib.suppress(Exception):  # closing must not fail a finished run
+                await closer()
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run ``closer`` in the loop when the scheduler stops (e.g. a connection pool's aclose)."""
+        self._closers.append(closer)
 
     # -- the caller's thread ---------------------------------------------------------------
 

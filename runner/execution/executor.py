@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from runner.execution.client import TransportError
+from runner.execution.conversation_judge import judge_conversation
 from runner.execution.exchange import Exchange
 from runner.execution.expectations import check_expectations
 from runner.execution.hygiene import tidy_sessions
 from runner.execution.invariants import Invariants
+from runner.execution.judge_turns import conversation_turns
 from runner.execution.scoring import StepScorer
 from runner.execution.targets import DEFAULT_MOCK_AGENT, Connection, Target
 from runner.execution.transcript import Entry, EntryKind, Mismatch, ScenarioResult, StepRecord
@@ -67,7 +69,6 @@ class ScenarioRun:
         self._judge = judge
         self._run_number = run_number
         self._fresh_customer = fresh_customer
-        self._customer_said: str | None = None  # the judge sees what the customer said
         self.invariants = Invariants()
 
     def _resolve_identity(self) -> None:
@@ -109,9 +110,28 @@ class ScenarioRun:
                     # Also after a time limit or Ctrl-C: both arrive here as a cancellation.
                     await tidy_sessions(self.result, connection.client, self.target.sessions,
                                         self._runner_line)
+            await self._judge_conversation()  # sessions closed: the judge may take a while
         finally:
             self.result.stopped = time.time()
         return self.result
+
+    async def _judge_conversation(self) -> None:
+        """The scenario's ``judge:`` on the whole conversation, when every step passed."""
+        spec = self.scenario.judge
+        if spec is None or self.result.outcome != "passed":
+            return  # a conversation that already failed is not worth paying a judge for
+        try:
+            criteria = [str(render(c, self.variables, self.env)) for c in spec.criteria]
+        except UndefinedVariable as error:
+            self.result.break_run(f"judge: {error}")
+            return
+        record = await judge_conversation(self.result, spec, criteria, self._judge)
+        met = sum(1 for score in record.scores if score.passed)
+        detail = (f"→ {met} of {len(record.scores)} met" if record.outcome != "broken"
+                  else "→ not judged")
+        self._note("system", record.title, spec.step, detail)
+        if record.outcome != "passed":
+            self.result.fail(record)
 
     def _runner_line(self, text: str) -> None:
         """A line of the runner's own doing (a retry, cleanup), under the latest step."""
@@ -200,15 +220,16 @@ class ScenarioRun:
         if exchange.ok and not exchange.payload:
             raise StepBroken(f"HTTP {exchange.status} answer has no `data` object: "
                              f"{exchange.text[:200]!r}")
-        if step.action == "customer":
-            self._customer_said = _text(value)
-        scorer = StepScorer(self._judge, self._customer_said)
+        # The judge sees every turn so far; this step's reply is the one under test.
+        scorer = StepScorer(self._judge, conversation_turns(self.result, under_test=step),
+                            self.result.llm_usage, step.ref)
         try:
             record.mismatches = await check_expectations(expect, exchange, previous,
                                                          scorer=scorer, scores=record.scores)
             record.mismatches.extend(await self.invariants.check(step, value, exchange, scorer,
                                                                  record.scores))
         except JudgeError as error:
+            record.not_judged = True  # neither passed nor failed: out of any pass rate
             raise StepBroken(f"the LLM judge could not judge the reply: {error}") from None
         if exchange.ok:
             self._keep_session(exchange)

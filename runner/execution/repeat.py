@@ -6,6 +6,11 @@ engine whose choices are seeded by the run number. The runs' results are kept
 on one aggregate :class:`ScenarioResult` (its ``repetition``), which passes
 when the share of passing runs reaches the threshold. Every report shows each
 run's outcome and each step's pass rate, so the flaky step is obvious.
+
+A run the LLM judge could not judge (its step broke on a judge error) counts
+neither as passed nor as failed: the pass rate is over the judged runs. The
+verdict (runs needed = ``min_pass_rate`` of all runs) stands when those runs
+could not change it; when they could, the scenario is broken, never failed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from runner.execution.executor import run_scenario
 from runner.execution.targets import Target
 from runner.execution.transcript import Repetition, ScenarioResult
+from runner.judging.usage import TokenUsage
 from runner.language.model import Scenario
 
 MAX_RUNS = 100
@@ -53,9 +59,15 @@ def aggregate(runs: list[ScenarioResult], min_pass_rate: float) -> ScenarioResul
         shown = not_passed[0]
     sessions = [session for run in runs for session in run.sessions]
     result = replace(shown, repetition=repetition, started=runs[0].started,
-                     stopped=runs[-1].stopped, sessions=sessions)
+                     stopped=runs[-1].stopped, sessions=sessions,
+                     llm_usage=TokenUsage.total(run.llm_usage for run in runs))
     if repetition.ok:
         result.outcome, result.cause = "passed", None
+    elif repetition.undecided:
+        # The judge's missing verdicts would decide: neither a pass nor a failure.
+        result.outcome = "broken"
+        result.cause = (f"{repetition.summary()}; the LLM judge could not judge "
+                        f"{repetition.not_judged} of them, which would decide the verdict")
     else:
         # Failed if any run met a failed expectation; broken if every bad run broke.
         failed = any(run.outcome == "failed" for run in not_passed)

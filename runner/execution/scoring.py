@@ -1,14 +1,18 @@
 """What scored matchers use during a run: the embedding model and the run's judge.
 
-One :class:`StepScorer` per checked step, so the judge sees the customer's
-message of that step; scores come back as transcript :class:`Score` entries.
+One :class:`StepScorer` per checked step, so the judge sees the conversation up
+to that step's reply; what the judge's calls use is added to the run's token
+use. Scores come back as transcript :class:`Score` entries.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from runner.execution.transcript import Score
 from runner.judging import semantic
-from runner.judging.judge import Judge, JudgeError, Verdict
+from runner.judging.judge import Judge, JudgeError, Turn, Verdict
+from runner.judging.usage import TokenUsage
 from runner.language.matchers import Scored, TextMatcher, scores_of
 
 NO_JUDGE = ("no LLM judge is configured: pass --osvi-judge-url URL (or the ini option "
@@ -16,9 +20,13 @@ NO_JUDGE = ("no LLM judge is configured: pass --osvi-judge-url URL (or the ini o
 
 
 class StepScorer:
-    def __init__(self, judge: Judge | None = None, customer: str | None = None) -> None:
+    def __init__(self, judge: Judge | None = None, turns: Sequence[Turn] = (),
+                 usage: TokenUsage | None = None, under_test: str = "") -> None:
+        """``turns``: the conversation before the text under test (``under_test`` names it)."""
         self._judge = judge
-        self._customer = customer
+        self._turns = tuple(turns)
+        self._usage = usage if usage is not None else TokenUsage()
+        self._under_test = under_test
 
     def similarity(self, reference: str, text: str) -> float:
         return semantic.similarity(reference, text)
@@ -26,13 +34,21 @@ class StepScorer:
     async def judge(self, criteria: str, text: str) -> Verdict:
         if self._judge is None:
             raise JudgeError(NO_JUDGE)
-        return await self._judge.verdict(criteria, text, self._customer)
+        try:
+            verdict, used = await self._judge.verdict(criteria, text, self._turns,
+                                                      self._under_test)
+        except JudgeError as error:
+            if error.usage is not None:  # an answer came, unusable, but paid for
+                self._usage.add(error.usage)
+            raise
+        self._usage.add(used)
+        return verdict
 
 
 def score(key: str, scored: Scored, *, below: bool = False) -> Score:
     passed = not scored.passed if below else scored.passed
     return Score(key, scored.kind, scored.subject, scored.score, scored.threshold,
-                 passed, scored.reason, below)
+                 passed, scored.reason, below, scored.judge_pass)
 
 
 def collect(key: str, matcher: TextMatcher, *, below: bool = False) -> list[Score]:

@@ -1,8 +1,10 @@
 """Run settings gathered from options, environment and ini, checked once.
 
 Kept free of pytest so the CLI and benchmarks build targets the same way. The
-token is read only from the environment (a command-line flag would show up in
-process lists and CI logs) and is never part of any repr.
+names, defaults and precedence come from the option table
+(:mod:`runner.core.options`). The token is read only from the environment (a
+command-line flag would show up in process lists and CI logs) and is never part
+of any repr.
 """
 
 from __future__ import annotations
@@ -10,10 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from runner.core.errors import RunnerError
+from runner.core.options import (
+    BASE_URL_ENV,
+    DEFAULT_PATTERNS,
+    MOCK_DESCRIPTION,
+    TOKEN_ENV,
+    OptionValueError,
+    int_value,
+    option,
+)
 from runner.core.sizes import SIZE_HELP, SizeError, parse_size
 from runner.execution.answer_limits import DEFAULT_MAX_RESPONSE
 from runner.execution.client import DEFAULT_RETRIES
@@ -22,17 +34,16 @@ from runner.execution.ratelimit import RateError, TokenBucket, parse_rate
 from runner.execution.targets import LiveTarget, MockTarget, Target, public_url
 from runner.language.durations import DURATION_HELP, DurationError, parse_duration
 
-DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
+# The table's defaults, as values (tests check that the two agree).
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_WAIT = 60.0
-TARGETS = ("auto", "mock", "live")
-CONTRACT_MODES = ("strict", "off")
 # The vendor's tokens have 16 characters; a much shorter one could not be told
 # apart from ordinary text when it is masked in reports.
 MIN_TOKEN_LENGTH = 8
-MAX_RETRIES = 10
-# More at once than this is a mistake, not a plan: the API's own limits come first.
-MAX_CONCURRENCY = 1000
+# The keywords of build_settings that come from the option table.
+SETTING_NAMES = ("target", "base_url", "agent", "timeout", "max_wait", "scenario_timeout",
+                 "patterns", "retries", "contract", "keep_sessions", "concurrency", "rate",
+                 "burst", "max_response")
 
 
 _BARE_NUMBER = re.compile(r"\d+(\.\d+)?")
@@ -93,21 +104,25 @@ class Settings:
 
     def describe(self) -> str:
         if self.base_url is None:
-            return "embedded mock (in process, no network)"
+            return MOCK_DESCRIPTION
         agent = f", agent {self.agent}" if self.agent else ""
         return f"live {public_url(self.base_url)}{agent}"
 
 
 def _duration(name: str, value: str | float | None) -> float | None:
+    """The option's value in seconds; unset gives its default from the table (or None)."""
     if value is None or value == "":
-        return None
+        value = option(name).default
+        if value is None:
+            return None
     if isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip()):
         # A bare number is seconds, as in pytest-timeout and httpx: `--osvi-timeout 3`.
         return float(value)
     try:
         return parse_duration(value)
     except DurationError:
-        raise SettingsError(f"{name}: {value!r} is not a duration; {DURATION_HELP}") from None
+        raise SettingsError(f"{option(name).flag}: {value!r} is not a duration; "
+                            f"{DURATION_HELP}") from None
 
 
 def _check_url(url: str) -> None:
@@ -134,25 +149,21 @@ def _check_token(token: str) -> None:
                             "have 16. Copy it again from the OSVI dashboard (Settings → API)")
 
 
-def _retries(value: str | int | None) -> int:
-    if value is None or value == "":
-        return DEFAULT_RETRIES
+def _int(name: str, value: str | int | None) -> int:
     try:
-        count = int(value)
-    except (TypeError, ValueError):
-        count = -1
-    if not 0 <= count <= MAX_RETRIES:
-        raise SettingsError(f"--osvi-retries: {value!r} is not a number from 0 to {MAX_RETRIES}; "
-                            f"write e.g. --osvi-retries {DEFAULT_RETRIES} (0 turns retries off)")
-    return count
+        number = int_value(option(name), value)
+    except OptionValueError as error:
+        raise SettingsError(str(error)) from None
+    assert number is not None  # every int setting has a default
+    return number
 
 
-def _contract(value: str | None) -> str:
-    if value is None or value == "":
-        return "strict"
-    if value not in CONTRACT_MODES:
-        raise SettingsError(f"--osvi-contract: {value!r} is not one of strict, off")
-    return value
+def _choice(name: str, value: str | None) -> str:
+    item = option(name)
+    chosen = value or item.default
+    if chosen not in item.choices:
+        raise SettingsError(f"{item.flag}: {chosen!r} is not one of {', '.join(item.choices)}")
+    return chosen
 
 
 def build_settings(*, target: str | None, base_url: str | None, agent: str | None,
@@ -167,29 +178,27 @@ def build_settings(*, target: str | None, base_url: str | None, agent: str | Non
 
     Only the token is read from ``env`` here.
     """
-    choice = target or "auto"
-    if choice not in TARGETS:
-        raise SettingsError(f"--osvi-target: {choice!r} is not one of mock, live, auto")
+    choice = _choice("target", target)
     url = base_url or None
     if choice == "mock":
         url = None
     elif choice == "live" and url is None:
         raise SettingsError("--osvi-target live needs a base URL: pass --osvi-base-url "
-                            "https://api.osvi.ai or set OSVI_BASE_URL")
-    token = env.get("OSVI_API_TOKEN") or None
+                            f"https://api.osvi.ai or set {BASE_URL_ENV}")
+    token = env.get(TOKEN_ENV) or None
     if url is not None:
         _check_url(url)
         if token is None:
             raise SettingsError(
                 f"the live target {public_url(url)} needs an API token: export "
-                "OSVI_API_TOKEN=<your token> (it is never printed or stored), "
-                "or drop --osvi-base-url/OSVI_BASE_URL to use the embedded mock")
+                f"{TOKEN_ENV}=<your token> (it is never printed or stored), "
+                f"or drop --osvi-base-url/{BASE_URL_ENV} to use the embedded mock")
         _check_token(token)
-    timeout_s = _duration("--osvi-timeout", timeout)
+    timeout_s = _duration("timeout", timeout)
     if timeout_s is not None and timeout_s <= 0:
         raise SettingsError("--osvi-timeout must be more than 0")
-    max_wait_s = _duration("--osvi-max-wait", max_wait)
-    scenario_s = _duration("--osvi-scenario-timeout", scenario_timeout)
+    max_wait_s = _duration("max_wait", max_wait)
+    scenario_s = _duration("scenario_timeout", scenario_timeout)
     if scenario_s is not None and scenario_s <= 0:
         raise SettingsError("--osvi-scenario-timeout must be more than 0")
     return Settings(
@@ -200,13 +209,21 @@ def build_settings(*, target: str | None, base_url: str | None, agent: str | Non
         max_wait=max_wait_s if max_wait_s is not None else DEFAULT_MAX_WAIT,
         scenario_timeout=scenario_s,
         patterns=tuple(patterns) if patterns else DEFAULT_PATTERNS,
-        retries=_retries(retries),
-        contract=_contract(contract),
+        retries=_int("retries", retries),
+        contract=_choice("contract", contract),
         keep_sessions=keep_sessions,
-        concurrency=_concurrency(concurrency),
+        concurrency=_int("concurrency", concurrency),
         limiter=_limiter(rate, burst, rate_share),
         max_response=_max_response(max_response),
     )
+
+
+def settings_from(values: Mapping[str, Any], env: Mapping[str, str],
+                  rate_share: int = 1) -> Settings:
+    """Settings from merged option values (:func:`runner.core.options.merge`)."""
+    chosen: dict[str, Any] = {name: values.get(name) for name in SETTING_NAMES}
+    chosen["keep_sessions"] = bool(chosen["keep_sessions"])
+    return build_settings(**chosen, env=env, rate_share=rate_share)
 
 
 def _max_response(value: str | int | None) -> int:
@@ -219,20 +236,6 @@ def _max_response(value: str | int | None) -> int:
     if size < 1:
         raise SettingsError(f"--osvi-max-response must be more than 0; {SIZE_HELP}")
     return size
-
-
-def _concurrency(value: str | int | None) -> int:
-    if value is None or value == "":
-        return 1
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        count = 0
-    if not 1 <= count <= MAX_CONCURRENCY:
-        raise SettingsError(f"--osvi-concurrency: {value!r} is not a number from 1 to "
-                            f"{MAX_CONCURRENCY}; write e.g. --osvi-concurrency 16 "
-                            "(1 runs one scenario at a time)")
-    return count
 
 
 def _limiter(rate: str | float | None, burst: str | float | None,

@@ -82,6 +82,10 @@ class Target(Protocol):
         """An async context manager yielding a :class:`Connection`."""
         ...
 
+    async def aclose(self) -> None:
+        """Close what the run kept open (connections), in the loop that opened it."""
+        ...
+
 
 class MockTarget:
     kind = "mock"
@@ -95,6 +99,9 @@ class MockTarget:
         self._contract = contract
         self._limiter = limiter
         self._max_response = max_response
+
+    async def aclose(self) -> None:
+        """Nothing outlives a scenario on the embedded mock."""
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
@@ -145,26 +152,46 @@ class LiveTarget:
         self._max_wait = max_wait
         self._retries = retries
         self._contract = contract
+        self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:  # never the token, whatever prints this object
         return f"LiveTarget({self.label!r})"
 
+    def _http(self) -> httpx.AsyncClient:
+        """The run's client for this API: one pool of connections for every scenario.
+
+        A client belongs to the event loop it was made in; a run that gives each
+        scenario a loop of its own gets a client per loop.
+        """
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            tls = _tls_context()
+            self._client = httpx.AsyncClient(
+                base_url=self._base_url,
+                headers={"API-Token": self._token, "User-Agent": USER_AGENT,
+                         "Content-Type": "application/json"},
+                timeout=self._timeout,
+                verify=tls,
+                # The lean HTTP/1.1 path, verifying TLS with httpx's own context; where
+                # that context cannot be had (httpx < 0.28), httpx's default transport.
+                transport=(LeanTransport(ssl_context=tls) if isinstance(tls, ssl.SSLContext)
+                           else None),
+            )
+            self._client_loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the run's connections (in the loop that opened them)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
-        tls = _tls_context()
-        async with httpx.AsyncClient(
-            base_url=self._base_url,
-            headers={"API-Token": self._token, "User-Agent": USER_AGENT,
-                     "Content-Type": "application/json"},
-            timeout=self._timeout,
-            verify=tls,
-            # The lean HTTP/1.1 path, verifying TLS with httpx's own context; where that
-            # context cannot be had (httpx < 0.28), httpx's default transport.
-            transport=LeanTransport(ssl_context=tls) if isinstance(tls, ssl.SSLContext) else None,
-        ) as http:
-            client = OsviClient(http, timeout=self._timeout, retries=self._retries,
-                                contract=self._contract, label=self.label.rstrip("/"),
-                                limiter=self._limiter, max_response=self._max_response,
-                                on_answer=None if self._open_sessions is None
-                                else self._open_sessions.observe)
-            yield _LiveConnection(client, self._max_wait)
+        client = OsviClient(self._http(), timeout=self._timeout, retries=self._retries,
+                            contract=self._contract, label=self.label.rstrip("/"),
+                            limiter=self._limiter, max_response=self._max_response,
+                            on_answer=None if self._open_sessions is None
+                            else self._open_sessions.observe)
+        yield _LiveConnection(client, self._max_wait)

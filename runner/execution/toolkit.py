@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runner.core.errors import RunnerError
-from runner.execution.repeat import MAX_RUNS
-from runner.judging.judge import KEY_ENV, JudgeConfig, JudgeError, build_config
+from runner.core.options import JUDGE_KEY_ENV, OptionValueError, int_value, option
+from runner.judging.judge import JudgeConfig, JudgeError, build_config
+
+# The keywords of build_toolkit that come from the option table.
+TOOLKIT_NAMES = ("repeat", "judge_url", "judge_model", "transcripts", "llm_cache",
+                 "llm_cache_mode", "llm_prices")
 
 
 class ToolkitError(RunnerError):
@@ -35,26 +40,32 @@ class ToolkitSettings:
 
 
 def _repeat(value: str | int | None) -> int | None:
-    if value is None or value == "":
-        return None
     try:
-        runs = int(value)
-    except (TypeError, ValueError):
-        runs = 0
-    if not 1 <= runs <= MAX_RUNS:
-        raise ToolkitError(f"--osvi-repeat: {value!r} is not a number of runs from 1 to "
-                           f"{MAX_RUNS}; write e.g. --osvi-repeat 5")
-    return runs
+        return int_value(option("repeat"), value)
+    except OptionValueError as error:
+        raise ToolkitError(str(error)) from None
 
 
 def build_toolkit(*, repeat: str | int | None, judge_url: str | None,
                   judge_model: str | None, transcripts: str | None, timeout: float,
-                  env: Mapping[str, str]) -> ToolkitSettings:
+                  env: Mapping[str, str], llm_cache: str | None = None,
+                  llm_cache_mode: str | None = None,
+                  llm_prices: str | None = None) -> ToolkitSettings:
     """Check the merged values; only the judge's model and key are read from ``env``."""
+    llm = {"llm_cache": llm_cache, "llm_cache_mode": llm_cache_mode, "llm_prices": llm_prices}
     try:
-        judge = build_config(judge_url, env, model=judge_model, timeout=timeout)
-    except JudgeError as error:
+        judge = build_config(judge_url, env, model=judge_model, timeout=timeout, llm=llm)
+    except (JudgeError, OptionValueError) as error:
         raise ToolkitError(str(error)) from None
+    # The key may also come from the judge URL (https://user:KEY@host): masked either way.
+    key = env.get(JUDGE_KEY_ENV) or (judge.api_key if judge is not None else None)
     return ToolkitSettings(repeat=_repeat(repeat), judge=judge,
                            transcripts=Path(transcripts) if transcripts else None,
-                           judge_key=env.get(KEY_ENV) or None)
+                           judge_key=key or None)
+
+
+def toolkit_from(values: Mapping[str, Any], env: Mapping[str, str],
+                 timeout: float) -> ToolkitSettings:
+    """The toolkit from merged option values (:func:`runner.core.options.merge`)."""
+    chosen: dict[str, Any] = {name: values.get(name) for name in TOOLKIT_NAMES}
+    return build_toolkit(**chosen, timeout=timeout, env=env)

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from runner.core.text import shorten
 from runner.execution.exchange import Exchange
+from runner.judging.scores import shown
+from runner.judging.usage import TokenUsage
 from runner.language.model import Scenario, Step, step_title
 
 EntryKind = Literal[
@@ -65,14 +67,21 @@ class Score:
     passed: bool
     reason: str = ""  # the judge's reason
     below: bool = False  # the check wants the score BELOW the threshold (reply_never)
+    judge_pass: bool | None = None  # the judge's own verdict, shown; the score decides
+    evidence: tuple[str, ...] = ()  # the turns the judge quotes: `step 2 agent: "…"`
 
     def describe(self) -> str:
         """``reply judge "polite" 0.85 (≥ 0.70) ✓ — it apologises``."""
         mark = "✓" if self.passed else "✗"
         short = shorten(self.subject, 60)
-        bound = f"< {self.threshold:.2f}" if self.below else f"≥ {self.threshold:.2f}"
-        text = f'{self.key} {self.kind} "{short}" {self.score:.2f} ({bound}) {mark}'
-        return f"{text} — {self.reason}" if self.reason else text
+        score, threshold = shown(self.score, self.threshold)  # 0.798 never reads 0.80
+        bound = f"< {threshold}" if self.below else f"≥ {threshold}"
+        text = f'{self.key} {self.kind} "{short}" {score} ({bound}) {mark}'
+        if self.judge_pass is not None:
+            text += f" (judge: {'pass' if self.judge_pass else 'fail'})"
+        if self.reason:
+            text += f" — {self.reason}"
+        return text + (" · evidence: " + "; ".join(self.evidence) if self.evidence else "")
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class StepRecord:
     cause: str | None = None  # one line, for a broken step
     scores: list[Score] = field(default_factory=list)
     name: str | None = None  # the step's `name:`, placeholders filled in
+    not_judged: bool = False  # broken because the LLM judge could not answer
 
     @property
     def duration(self) -> float:
@@ -131,11 +141,19 @@ class ScenarioResult:
     repetition: Repetition | None = None
     # Where a live API refused the token with an unexpected 401 (`step 1 of 'Name'`).
     token_refused: str | None = None
+    # What the LLM judge's calls used (a repeated scenario: all its runs).
+    llm_usage: TokenUsage = field(default_factory=TokenUsage)
 
     @property
     def failed_step(self) -> StepRecord | None:
         """The first step that failed or broke: the one a report leads with."""
         return next((s for s in self.steps if s.outcome in ("failed", "broken")), None)
+
+    @property
+    def not_judged(self) -> bool:
+        """The run broke because the LLM judge could not answer: no verdict on the agent."""
+        record = self.failed_step
+        return record is not None and record.not_judged
 
     def fail(self, record: StepRecord) -> None:
         if self.outcome == "passed":
@@ -195,8 +213,15 @@ class Repetition:
         return sum(1 for run in self.runs if run.outcome == "passed")
 
     @property
+    def not_judged(self) -> int:
+        """Runs the LLM judge could not judge: neither passed nor failed, out of the rate."""
+        return sum(1 for run in self.runs if run.not_judged)
+
+    @property
     def rate(self) -> float:
-        return self.passed / len(self.runs) if self.runs else 0.0
+        """The pass rate of the judged runs."""
+        judged = len(self.runs) - self.not_judged
+        return self.passed / judged if judged else 0.0
 
     @property
     def needed(self) -> int:
@@ -207,18 +232,29 @@ class Repetition:
     def ok(self) -> bool:
         return self.passed >= self.needed
 
+    @property
+    def undecided(self) -> bool:
+        """Not enough runs passed, but the runs the judge could not judge would decide it."""
+        return not self.ok and self.passed + self.not_judged >= self.needed
+
     def summary(self) -> str:
         """``4/5 runs passed (80%; needs at least 80%)``."""
         total = len(self.runs)
-        counts = {outcome: sum(1 for r in self.runs if r.outcome == outcome)
-                  for outcome in ("failed", "broken")}
+        counts = {outcome: sum(1 for r in self.runs if r.outcome == outcome
+                               and not r.not_judged) for outcome in ("failed", "broken")}
+        counts["not judged"] = self.not_judged
         parts = [f"{self.passed}/{total} runs passed"]
         parts += [f"{n} {outcome}" for outcome, n in counts.items() if n]
         need = f"needs at least {round(self.min_pass_rate * 100)}%"
-        return f"{', '.join(parts)} ({_percent(self.passed, total)}; {need})"
+        judged = total - self.not_judged
+        rate = _percent(self.passed, judged) + (f" of {judged} judged" if self.not_judged else "")
+        return f"{', '.join(parts)} ({rate}; {need})"
 
     def step_rates(self) -> list[StepRate]:
         steps = self.runs[0].scenario.all_steps() if self.runs else ()
+        judge = self.runs[0].scenario.judge if self.runs else None
+        if judge is not None:  # the scenario's judge, as a final step
+            steps = (*steps, judge.step)
         rates = []
         for step in steps:
             passed: list[int] = []

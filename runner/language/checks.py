@@ -18,6 +18,7 @@ from runner.core.suggest import did_you_mean
 from runner.language.durations import DurationError, parse_duration, written
 from runner.language.locate import child, dedupe, line_in, show, yaml_inline
 from runner.language.matchers import MatcherError, compile_list_matcher, compile_text_matcher
+from runner.language.mock_checks import mock_problems
 from runner.language.model import (
     ACTIONS,
     API_ACTIONS,
@@ -26,7 +27,7 @@ from runner.language.model import (
     SUPPORT_ENDPOINT_ACTIONS,
 )
 from runner.language.templating import MOCK_TURN_NAMES, BadPlaceholder, check_syntax, placeholders
-from runner.language.validation import validate_document
+from runner.language.validation import SCENARIO_SCHEMA, check_against
 
 __all__ = ["check_document", "static_checks"]
 
@@ -126,6 +127,7 @@ class _DocumentChecker:
         self.check_invariants()
         self.check_durations()
         self.check_variables()
+        self.check_mock()
 
     # (f) examples rows ------------------------------------------------------------------
 
@@ -266,6 +268,14 @@ class _DocumentChecker:
                 shown = yaml_inline(value) if isinstance(value, str) else written(value)
                 self.add(path, f"`{path[-1]}: {shown}` {error.reason}", error.fix)
 
+    # (h) an inline mock agent -------------------------------------------------------------
+
+    def check_mock(self) -> None:
+        """What the mock agent schema cannot say, checked as for an agents file."""
+        mock = self.data.get("mock")
+        if isinstance(mock, dict):
+            self.problems += mock_problems(mock, self.file, "mock", variables=True)
+
     # (b) variables ----------------------------------------------------------------------
 
     def static_names(self) -> set[str]:
@@ -289,8 +299,12 @@ class _DocumentChecker:
         every_name = static | set(saved_by) | MOCK_TURN_NAMES
         for key in ("scenario", "agent", "customer", "skip", "xfail", "vars", "invariants"):
             self.check_strings((key,), static, every_name, None, saved_by)
-        # The mock is filled in with vars and the examples row before the first step.
-        self.check_strings(("mock",), static | MOCK_TURN_NAMES, every_name, None, saved_by)
+        # The scenario's judge is filled in after the last step: every saved name is set.
+        self.check_strings(("judge",), static | set(saved_by), every_name, None, saved_by)
+        # The mock is filled in with vars and the examples row before the first step. An
+        # inline agent's placeholders are well-formed or not as in an agents file: check_mock.
+        self.check_strings(("mock",), static | MOCK_TURN_NAMES, every_name, None, saved_by,
+                           syntax=not isinstance(self.data.get("mock"), dict))
         available = set(static)
         for step in steps:
             self.check_strings(step.path, available, every_name, step, saved_by)
@@ -300,7 +314,8 @@ class _DocumentChecker:
             available |= set(step.saves())
 
     def check_strings(self, path: tuple[str | int, ...], defined: set[str], every_name: set[str],
-                      step: _Step | None, saved_by: Mapping[str, _Step]) -> None:
+                      step: _Step | None, saved_by: Mapping[str, _Step], *,
+                      syntax: bool = True) -> None:
         found, node = _get(self.data, path)
         if not found:
             return
@@ -308,7 +323,8 @@ class _DocumentChecker:
             if step is not None and where[len(path):len(path) + 1] == ("save",):
                 continue
             try:
-                check_syntax(text)
+                if syntax:
+                    check_syntax(text)
             except BadPlaceholder as error:
                 self.add(where, str(error), _PLACEHOLDER_FIX)
                 continue
@@ -399,9 +415,17 @@ def check_document(data: object, file: str, env: Mapping[str, str], *,
                    known_vars: Iterable[str] = ()) -> list[Problem]:
     """Schema validation, then the static checks (only on documents the schema accepts).
 
+    An inline mock agent is the exception: its checks need only the agent, so they
+    run beside the schema's problems, on what the schema did not refuse, and it
+    reports what an agents file holding the same agent would.
     ``known_vars`` are variable names defined outside the file (e.g. by the runner).
     """
-    problems = validate_document(data, file)
-    if problems:
-        return problems
-    return static_checks(data, file, env, known_vars=known_vars)
+    schema = check_against(data, file, SCENARIO_SCHEMA)
+    if not schema.problems:
+        return static_checks(data, file, env, known_vars=known_vars)
+    mock = data.get("mock") if isinstance(data, dict) else None
+    if not isinstance(mock, dict):
+        return schema.problems
+    refused = [path[1:] for path in schema.rejected if path[:1] == ("mock",)]
+    problems = schema.problems + mock_problems(mock, file, "mock", rejected=refused)
+    return dedupe(sorted(problems, key=lambda p: p.line))

@@ -19,9 +19,10 @@ from typing import Any
 from runner.core.errors import Problem, ScenarioFileError
 from runner.language.checks import check_document
 from runner.language.durations import DurationError, filled_in, parse_duration
+from runner.language.matchers import DEFAULT_JUDGE_SCORE
 from runner.language.mock_files import MockFileCache
-from runner.language.mock_spec import validate_agent_spec
-from runner.language.model import ACTIONS, Link, RepeatSpec, Scenario, Step
+from runner.language.mock_spec import filled_in_problems
+from runner.language.model import ACTIONS, ConversationJudge, Link, RepeatSpec, Scenario, Step
 from runner.language.pattern_warnings import scenario_warnings
 from runner.language.templating import (
     MOCK_TURN_NAMES,
@@ -76,6 +77,8 @@ def load_scenarios(path: Path, env: Mapping[str, str],
                                          "define it under `vars:` or in every `examples` row"))
                 except _Refused as refused:
                     found.append(refused.problem)
+                except ScenarioFileError as refused_mock:  # its mock, once filled in
+                    found.extend(refused_mock.problems)
         problems.extend(found)
     problems.extend(_duplicate_names(scenarios, file))
     if problems:
@@ -105,7 +108,7 @@ def _resolve_mock(data: YMap, path: Path,
             return None, None, [Problem(str(path), data.line_of("mock"), *refused)]
         loaded, problems = cache.get(target)
         return loaded, target, problems
-    return spec, None, validate_agent_spec(spec, file=str(path))
+    return spec, None, []  # an inline mock is checked with its scenario (check_document)
 
 
 def _row_id(row: Mapping[str, Any], number: int) -> str:
@@ -139,6 +142,10 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
         name = str(render(str(data["scenario"]), variables, env))
         rendered_mock = (render_tree(mock, variables, env, keep=MOCK_TURN_NAMES)
                          if mock is not None else None)
+        refused = filled_in_problems(mock, rendered_mock, str(mock_source or path),
+                                     number if row is not None else None)
+        if refused:
+            raise ScenarioFileError(refused)
         built.append(Scenario(
             name=name,
             file=path,
@@ -165,6 +172,7 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             source_lines=source_lines,
             repeat=_repeat(data.get("repeat")),
             invariants=_invariants(data.get("invariants")),
+            judge=_conversation_judge(data),
         ))
     return built
 
@@ -195,6 +203,22 @@ def _invariants(spec: Any) -> dict[str, Any]:
     if isinstance(spec, list):
         return {str(name): True for name in spec}
     return dict(spec or {})
+
+
+def _conversation_judge(data: YMap) -> ConversationJudge | None:
+    """``judge:`` as criteria and a threshold: a text, a list, or {criteria, min_score}."""
+    spec = data.get("judge")
+    if spec is None:
+        return None
+    minimum = DEFAULT_JUDGE_SCORE
+    if isinstance(spec, dict):
+        minimum = float(spec.get("min_score", DEFAULT_JUDGE_SCORE))
+        spec = spec.get("criteria")
+    criteria = tuple(str(c) for c in (spec if isinstance(spec, list) else [spec]))
+    line = data.line_of("judge")
+    step = Step(block="judge", index=1, action="judge", value=None, line=line,
+                end_line=_last_line(data.get("judge"), line))
+    return ConversationJudge(criteria, minimum, step)
 
 
 def _repeat(spec: Any) -> RepeatSpec | None:

@@ -15,7 +15,7 @@ import yaml
 
 from runner.core.errors import Problem
 from runner.core.text import shorten
-from runner.language.yamlsrc import line_at
+from runner.language.yamlsrc import YList, YMap, line_at
 
 
 def dedupe(problems: Iterable[Problem]) -> list[Problem]:
@@ -27,6 +27,14 @@ def dedupe(problems: Iterable[Problem]) -> list[Problem]:
             seen.add((problem.file, problem.line))
             kept.append(problem)
     return kept
+
+
+def one_per_line(problems: Iterable[Problem], data: object) -> list[Problem]:
+    """:func:`dedupe` for data read from a file; for plain data, which knows no lines
+    (every problem says line 1), each distinct problem."""
+    if isinstance(data, (YMap, YList)):
+        return dedupe(problems)
+    return list(dict.fromkeys(problems))
 
 
 def child(node: Any, part: str | int) -> tuple[bool, Any]:
@@ -46,6 +54,14 @@ def line_in(node: Any, path: Iterable[str | int], default: int = 1) -> int:
 def document_line(data: object, path: Iterable[str | int]) -> int:
     """The line where the value at ``path`` (keys and list indexes) is written."""
     return line_in(data, path)
+
+
+def dotted_path(root: str, path: Iterable[str | int]) -> str:
+    """``mock.replies[0].when``: how a mock agent problem names its place (``root``: its name)."""
+    text = root
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the agent"
 
 
 def show(value: Any) -> str:

@@ -1,34 +1,32 @@
-"""Checking mock agent specs and loading agents files, with file:line problems.
+"""Validating mock agents and loading agents files, with file:line problems.
 
-Two layers look at a spec: ``schemas/mock-agent.schema.json`` (the contract
-editors use) and the compiler in :mod:`runner.language.mock_agent` (regexes, durations,
-placeholders, and friendlier wording). Where both object to the same place the
-compiler's message wins; the schema's remains as a safety net elsewhere.
+A mock agent is validated in two steps, each saying a thing once: the schema
+``schemas/mock-agent.schema.json`` (the one definition of the language, worded
+by :mod:`runner.language.validation` as scenario problems are), then the checks
+no schema can express (:mod:`runner.language.mock_checks`), which leave alone
+whatever the schema refused. Only a spec with no problems is compiled
+(:meth:`MockAgent.from_spec`), and the compiler checks nothing again.
+
+A scenario's inline ``mock:`` takes the same two steps as part of the scenario
+(its schema refers to the mock agent schema; :mod:`runner.language.checks`
+calls the mock checks), so a problem reads the same there as in an agents file.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from runner.core.errors import Problem, ScenarioFileError
-from runner.core.schemas import load_schema
-from runner.language.mock_agent import Issue, MockAgent, compile_agent, issue_problems
+from runner.language.locate import one_per_line
+from runner.language.mock_agent import MockAgent
+from runner.language.mock_checks import mock_problems
+from runner.language.templating import uses_env
+from runner.language.validation import MOCK_SCHEMA, check_against
 from runner.language.yamlsrc import YMap, load_file
 
-AGENT_SCHEMA = "mock-agent.schema.json"
 AGENT_UUID = re.compile(r"^agent_[A-Za-z0-9_-]+$")
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = load_schema(AGENT_SCHEMA)
-    validator_class = jsonschema.validators.validator_for(schema)
-    return validator_class(schema)
 
 
 def validate_agent_spec(data: Any, file: str = "<mock>", *, where: str = "mock",
@@ -36,40 +34,37 @@ def validate_agent_spec(data: Any, file: str = "<mock>", *, where: str = "mock",
     """Every problem with a mock agent spec, located at the offending key's line.
 
     ``data`` is a :class:`~runner.language.yamlsrc.YMap` (for line numbers) or a plain
-    mapping. With ``allow_variables`` (a scenario's ``mock:`` before its
-    variables are substituted) a value holding ``{{ name }}`` is not judged;
-    an agents file has no variables, so there it is an error.
+    mapping; ``where`` names it in messages (``mock``, or an agent's uuid). With
+    ``allow_variables`` (a scenario's mock before its variables are filled in)
+    a value holding a scenario ``{{ name }}`` is judged once it is filled in;
+    an agents file has no variables, so there such a name is an error.
     """
     if data is None:
         data = {}
-    _, compiled = compile_agent(data, allow_variables=allow_variables)
-    issues = list(compiled)
-    for issue in _schema_issues(data):
-        if not any(_related(issue.path, seen.path) for seen in compiled):
-            issues.append(issue)
-    problems = issue_problems(issues, data, file, where)
-    return sorted(problems, key=lambda p: p.line)
+    schema = check_against(data, file, MOCK_SCHEMA, where=where, variables=allow_variables)
+    checks = mock_problems(data, file, where, variables=allow_variables,
+                           rejected=schema.rejected)
+    return one_per_line(sorted([*schema.problems, *checks], key=lambda p: p.line), data)
 
 
-def _related(a: tuple[str | int, ...], b: tuple[str | int, ...]) -> bool:
-    shorter = min(len(a), len(b))
-    return a[:shorter] == b[:shorter]
+def filled_in_problems(written: Any, filled: Any, file: str,
+                       row: int | None = None) -> list[Problem]:
+    """Problems of a scenario's mock once its variables are filled in (none if it has none).
 
-
-def _schema_issues(data: Any) -> list[Issue]:
-    issues = []
-    for error in _validator().iter_errors(data):
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-            for key in error.instance:
-                if key not in known:
-                    issues.append(Issue((*path, key), f"unknown key '{key}'", names_parent=True))
-            continue
-        schema = error.schema
-        fix = str(schema.get("description", "")) if isinstance(schema, dict) else ""
-        issues.append(Issue(path, error.message, fix))
-    return issues
+    ``written`` passed validation with its placeholders; ``filled`` is what a
+    run will use, with the values of ``examples`` row ``row`` (None: no rows).
+    A value read from the environment is never shown: it may be a secret.
+    """
+    if filled == written:
+        return []
+    problems = validate_agent_spec(filled, file, allow_variables=False)
+    values = f"examples row {row}" if row is not None else "the variables"
+    if not uses_env(written):
+        return [Problem(p.file, p.line, f"{p.message} (filled in with {values})", p.fix)
+                for p in problems]
+    return [Problem(p.file, p.line, f"the mock agent, filled in with {values}, has a problem "
+                    "on this line", "its values come from the environment, so they are not "
+                    "shown: check the variables this line uses") for p in problems]
 
 
 def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
@@ -107,5 +102,4 @@ def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
         specs[uuid] = spec
     if problems:
         raise ScenarioFileError(problems)
-    return {uuid: MockAgent.from_spec(spec, source=name, where=uuid)
-            for uuid, spec in specs.items()}
+    return {uuid: MockAgent.from_spec(spec, where=uuid) for uuid, spec in specs.items()}

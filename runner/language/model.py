@@ -24,7 +24,8 @@ SESSION_ACTIONS = SUPPORT_ENDPOINT_ACTIONS | {"inject_context"}
 API_ACTIONS = frozenset(ACTIONS) - {"wait"}
 BUILTIN_VARS = ("customer", "agent", "scenario", "run_id")
 
-Block = Literal["steps", "finally"]
+# "judge": the scenario-level judge, which reports show as a final step.
+Block = Literal["steps", "finally", "judge"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ class Step:
 
     @property
     def ref(self) -> str:
-        """``step 3`` or ``finally step 1``: how reports name this step."""
+        """``step 3``, ``finally step 1`` or ``judge``: how reports name this step."""
+        if self.block == "judge":
+            return "judge"
         return f"step {self.index}" if self.block == "steps" else f"finally step {self.index}"
 
     @property
@@ -63,6 +66,15 @@ class RepeatSpec:
 
     runs: int
     min_pass_rate: float | None = None  # None: every run must pass, unless overridden
+
+
+@dataclass(frozen=True)
+class ConversationJudge:
+    """A scenario's ``judge:``: criteria scored on the whole conversation after the last step."""
+
+    criteria: tuple[str, ...]
+    min_score: float
+    step: Step  # where reports show it: a final step at the line of `judge:`
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ class Scenario:
     source_lines: tuple[str, ...] = ()
     repeat: RepeatSpec | None = None
     invariants: dict[str, Any] = field(default_factory=dict)
+    judge: ConversationJudge | None = None
 
     @property
     def test_name(self) -> str:

@@ -1,10 +1,16 @@
-"""Schema validation of scenario documents, with errors a QA person can act on.
+"""Schema validation of scenario documents and mock agents, with errors a QA person can act on.
 
 jsonschema reports what failed in schema terms ("'yes' is not valid under any of
 the given schemas"). Here every error becomes one :class:`Problem` at the line
 where the author wrote the offending key, saying what is wrong and what to write
 instead. The schema's own ``title``/``description``/``examples`` drive most of
 the wording, so the schema stays the single description of the format.
+
+``mock-agent.schema.json`` is the one definition of the mock agent language: a
+scenario's ``mock:`` refers to it, and agents files and shared mock files are
+checked against it here too. A problem inside a mock agent is named by its
+place (``mock.replies[0].when: ...``, ``agent_refunds.latency: ...``), so it
+reads the same wherever the agent is written.
 """
 
 from __future__ import annotations
@@ -24,7 +30,16 @@ from runner.core.errors import Problem
 from runner.core.schemas import load_schema, schema_path
 from runner.core.suggest import did_you_mean
 from runner.language.durations import DURATION_HELP
-from runner.language.locate import child, dedupe, kind_of, line_in, show, yaml_inline
+from runner.language.locate import (
+    child,
+    dedupe,
+    dotted_path,
+    kind_of,
+    line_in,
+    one_per_line,
+    show,
+    yaml_inline,
+)
 from runner.language.model import ACTIONS
 
 SCENARIO_SCHEMA = "scenario.schema.json"
@@ -32,6 +47,7 @@ MOCK_SCHEMA = "mock-agent.schema.json"
 
 
 KeyPath = Sequence[str | int]
+Place = tuple[str | int, ...]  # a value's keys and indexes from the root
 
 # Lower rank wins when two errors land on the same line: an unknown key explains
 # more than the "no action" error it usually causes.
@@ -67,6 +83,14 @@ _NAME_RULE = "use letters, digits and _ only, starting with a letter or _"
 # Invariants that take a value, hence not in the list form; with an example value each.
 _VALUED_INVARIANTS = {"reply_never": "{contains_any: [Acme, Globex]}", "max_reply_length": "400"}
 
+# Fixes for an empty mapping, by its schema title, where "give it a value" says too little.
+_EMPTY_FIXES = {"Rule condition": "leave `when` out to match every turn"}
+
+_JUDGE_IN_MOCK = ("only a scenario step's `expect` or its `invariants` can ask the LLM judge; "
+                  "use similar_to, contains or matches instead")
+_NOT_A_MOCK = ("a mock agent must be a mapping of keys such as `replies:` and `default_reply:`",
+               'write e.g. {replies: [{when: "(?i)refund", reply: "Sure."}]}')
+
 
 # --------------------------------------------------------------------------- schema loading
 
@@ -75,7 +99,7 @@ def _mock_schema() -> dict[str, Any]:
     """The mock agent schema, or a permissive stand-in when it is missing or broken.
 
     A broken sibling schema must not stop every scenario from validating; the
-    mock's own checks (``runner.mock.validate_agent_spec``) still run.
+    mock's own checks (:mod:`runner.language.mock_checks`) still run.
     """
     if schema_path(MOCK_SCHEMA).is_file():
         try:
@@ -88,7 +112,29 @@ def _mock_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def _filled_mock_schema() -> dict[str, Any]:
+    """The mock agent schema where no ``{{ variable }}`` is left to fill in.
+
+    An agents file has no variables, and a scenario's mock once its variables
+    are filled in has none left, so a whole-string placeholder is no longer a
+    valid value; everything else is the same schema.
+    """
+    schema = _mock_schema()
+    definitions = schema.get("$defs")
+    if not isinstance(definitions, dict) or "placeholder" not in definitions:
+        return schema
+    return {**schema, "$defs": {**definitions,
+                                "placeholder": {"title": "Placeholder", "not": {}}}}
+
+
+def _document(name: str, variables: bool = True) -> dict[str, Any]:
+    if name == SCENARIO_SCHEMA:
+        return load_schema(SCENARIO_SCHEMA)
+    return _mock_schema() if variables else _filled_mock_schema()
+
+
+@cache
+def _validator(name: str, variables: bool = True) -> Draft202012Validator:
     """One compiled validator per schema per process; both schemas can refer to each other."""
     def resource(contents: dict[str, Any]) -> Resource[Any]:
         return Resource.from_contents(contents, default_specification=DRAFT202012)
@@ -97,12 +143,11 @@ def _validator(name: str) -> Draft202012Validator:
         (MOCK_SCHEMA, resource(_mock_schema())),
         (SCENARIO_SCHEMA, resource(load_schema(SCENARIO_SCHEMA))),
     ])
-    schema = load_schema(SCENARIO_SCHEMA) if name == SCENARIO_SCHEMA else _mock_schema()
-    return Draft202012Validator(schema, registry=registry)
+    return Draft202012Validator(_document(name, variables), registry=registry)
 
 
 @cache
-def _quick_check(name: str) -> Callable[[object], bool] | None:
+def _quick_check(name: str, variables: bool = True) -> Callable[[object], bool] | None:
     """A compiled validity check, when jsonschema-rs is installed (None: there is none).
 
     It only answers "valid or not", about 100 times faster than jsonschema, which
@@ -116,16 +161,15 @@ def _quick_check(name: str) -> Callable[[object], bool] | None:
     try:
         registry = jsonschema_rs.Registry([(MOCK_SCHEMA, _mock_schema()),
                                            (SCENARIO_SCHEMA, load_schema(SCENARIO_SCHEMA))])
-        schema = load_schema(SCENARIO_SCHEMA) if name == SCENARIO_SCHEMA else _mock_schema()
         check: Callable[[object], bool] = jsonschema_rs.Draft202012Validator(
-            schema, registry=registry).is_valid
+            _document(name, variables), registry=registry).is_valid
     except Exception:  # an unusable build or schema: jsonschema alone decides
         return None
     return check
 
 
-def _surely_valid(data: object, schema_name: str) -> bool:
-    check = _quick_check(schema_name)
+def _surely_valid(data: object, schema_name: str, variables: bool) -> bool:
+    check = _quick_check(schema_name, variables)
     if check is None:
         return False
     try:
@@ -143,15 +187,52 @@ def validate_document(data: object, file: str) -> list[Problem]:
 
 def validate_against(data: object, file: str, schema_name: str) -> list[Problem]:
     """Check ``data`` against one of our schemas, one located problem per line."""
-    if _surely_valid(data, schema_name):
-        return []
-    ctx = _Ctx(data, file, schema_name)
+    return check_against(data, file, schema_name).problems
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    """What a schema said about a document: its problems, and the places it refused.
+
+    ``rejected`` holds the path of every value the schema objected to (for an
+    unknown key, the key's own path), so later checks can leave those alone
+    instead of reporting the same mistake a second time.
+    """
+
+    problems: list[Problem]
+    rejected: list[Place]
+
+
+def check_against(data: object, file: str, schema_name: str, *, where: str = "mock",
+                  variables: bool = True) -> SchemaCheck:
+    """Check ``data`` against one of our schemas, one located problem per line.
+
+    For the mock agent schema, ``where`` names the agent in messages (``mock``,
+    or an agents file's ``agent_refunds``), and ``variables=False`` refuses the
+    ``{{ variable }}`` placeholders a scenario would have filled in.
+    """
+    if _surely_valid(data, schema_name, variables):
+        return SchemaCheck([], [])
+    ctx = _Ctx(data, file, schema_name, where, variables)
     found: list[tuple[int, Problem]] = []
-    for error in _validator(schema_name).iter_errors(data):
+    rejected: list[Place] = []
+    for error in _validator(schema_name, variables).iter_errors(data):
         for leaf in _leaves(error):
             found.extend(_translate(leaf, ctx))
+            rejected.extend(_refused_paths(leaf))
     found.sort(key=lambda item: (item[1].line, item[0]))
-    return dedupe(problem for _, problem in found)
+    problems = (problem for _, problem in found)
+    # A mock agent may be plain data (library use), where every problem says line 1.
+    kept = one_per_line(problems, data) if schema_name == MOCK_SCHEMA else dedupe(problems)
+    return SchemaCheck(kept, rejected)
+
+
+def _refused_paths(error: ValidationError) -> list[Place]:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = _schema_of(error).get("properties") or {}
+        return [(*path, key) for key in error.instance if key not in known]
+    return [path]
 
 
 def subject(path: KeyPath) -> str:
@@ -230,13 +311,40 @@ class _Ctx:
     data: Any
     file: str
     schema_name: str
+    where: str = "mock"  # the mock agent's name, when it is what is checked
+    variables: bool = True  # whether a whole-string placeholder is a valid value
 
     def line(self, path: Iterable[str | int]) -> int:
         return line_in(self.data, path)
 
-    def problem(self, rank: int, path: Iterable[str | int], message: str,
-                fix: str) -> tuple[int, Problem]:
-        return rank, Problem(self.file, self.line(path), message, fix)
+    def mock_place(self, path: Sequence[str | int]) -> str | None:
+        """``mock.replies[0]`` for a place inside a mock agent; None anywhere else."""
+        if self.schema_name == MOCK_SCHEMA:
+            return dotted_path(self.where, path)
+        inline = isinstance(self.data, dict) and isinstance(self.data.get("mock"), dict)
+        if inline and list(path[:1]) == ["mock"]:
+            return dotted_path("mock", path[1:])
+        return None
+
+    def problem(self, rank: int, path: Sequence[str | int], message: str, fix: str, *,
+                named: Sequence[str | int] | None = None) -> tuple[int, Problem]:
+        """A problem at ``path``'s line; inside a mock agent it starts with the place
+        (``named``, else ``path``), as every mock agent problem does."""
+        place = self.mock_place(path if named is None else named)
+        text = message if place is None else f"{place}: {message}"
+        return rank, Problem(self.file, self.line(path), text, fix)
+
+    def subject(self, error: ValidationError, path: Sequence[str | int]) -> str:
+        """How a message names the value: as :func:`subject`, except that an item of
+        a mock agent's list is named by its kind (`a reply rule`, `a fault`)."""
+        title = _title(error)
+        if path and isinstance(path[-1], int) and title and self.mock_place(path) is not None:
+            return _with_article(title.lower())
+        return subject(path)
+
+
+def _with_article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 Found = Iterator[tuple[int, Problem]]
@@ -260,6 +368,7 @@ def _translate(error: ValidationError, ctx: _Ctx) -> list[tuple[int, Problem]]:
         "minimum": _range,
         "maximum": _range,
         "uniqueItems": _duplicates,
+        "not": _excluded,
     }.get(str(error.validator), _fallback)
     return list(handler(error, ctx, path))
 
@@ -326,15 +435,23 @@ def _unknown_keys(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
     patterns = schema.get("patternProperties") or {}
     allowed = list(props)
     title = _title(error)
-    place = _PLACES.get(title) or (f"in {subject(path)}" if path else "at the top level")
+    in_mock = ctx.mock_place(path) is not None
+    # Inside a mock agent the message starts with the place already.
+    place = "" if in_mock else " " + (
+        _PLACES.get(title) or (f"in {subject(path)}" if path else "at the top level"))
     for key in instance:
         if key in props or any(re.search(p, str(key)) for p in patterns):
             continue
+        if in_mock and key == "judge":
+            yield ctx.problem(_RANK_UNKNOWN_KEY, [*path, key],
+                              "`judge` cannot be used in a mock agent", _JUDGE_IN_MOCK,
+                              named=path)
+            continue
         moved = _misplaced(str(key), title)
         hint = "" if moved else did_you_mean(str(key), allowed)
-        message = f"unknown key '{key}' {place}{hint}"
+        message = f"unknown key '{key}'{place}{hint}"
         fix = moved or "use one of: " + ", ".join(allowed)
-        yield ctx.problem(_RANK_UNKNOWN_KEY, [*path, key], message, fix)
+        yield ctx.problem(_RANK_UNKNOWN_KEY, [*path, key], message, fix, named=path)
 
 
 def _misplaced(key: str, title: str) -> str:
@@ -368,7 +485,7 @@ def _required(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
                               "add `steps:` with at least one step, e.g. `- customer: Hi`")
         else:
             example = _write_example(key, (schema.get("properties") or {}).get(key))
-            yield ctx.problem(_RANK_REQUIRED, path, f"{subject(path)} needs `{key}`",
+            yield ctx.problem(_RANK_REQUIRED, path, f"{ctx.subject(error, path)} needs `{key}`",
                               example or f"add `{key}:`")
 
 
@@ -416,6 +533,10 @@ def _join(words: list[str]) -> str:
 
 def _wrong_kind(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
     value = error.instance
+    if not path and ctx.schema_name == MOCK_SCHEMA:
+        message, fix = _NOT_A_MOCK
+        yield ctx.problem(_RANK_VALUE, path, f"{message}, not {kind_of(value)}", fix)
+        return
     if not path:
         yield ctx.problem(_RANK_VALUE, path,
                           "a scenario must be a mapping of keys such as `scenario:` and "
@@ -426,7 +547,8 @@ def _wrong_kind(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
     wanted = _join([_KINDS.get(k, k) for k in kinds]) or "something else"
     if _title(error) == "Step":
         wanted = "a mapping that starts with an action"
-    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} must be {wanted}, not {kind_of(value)}",
+    yield ctx.problem(_RANK_VALUE, path,
+                      f"{ctx.subject(error, path)} must be {wanted}, not {kind_of(value)}",
                       _kind_fix(error, ctx, path, kinds))
 
 
@@ -454,7 +576,7 @@ def _kind_fix(error: ValidationError, ctx: _Ctx, path: list[Any], kinds: list[st
         return f"put it in quotes: {key}: {quoted}" if isinstance(key, str) else (
             f"put it in quotes: {quoted}")
     example = _example_for(error, ctx, path)
-    if example and isinstance(value, str) and "{{" in value:
+    if example and isinstance(value, str) and "{{" in value and ctx.variables:
         return f'{example}, or a whole-string placeholder such as "{{{{ name }}}}"'
     return example or "write " + (_join([_KINDS.get(k, k) for k in kinds]) or "a valid value")
 
@@ -474,8 +596,12 @@ def _enum(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
                           "write `invariants` as a mapping, e.g. invariants: "
                           f"{{{value}: {_VALUED_INVARIANTS[value]}, whisper_never_leaks: true}}")
         return
-    yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} cannot be {show(value)}{hint}",
-                      "use one of: " + ", ".join(values))
+    title = _title(error)
+    if path and isinstance(path[-1], int) and title and ctx.mock_place(path) is not None:
+        message = f"unknown {title.lower()} {show(value)}{hint}"  # unknown support command 'tel'
+    else:
+        message = f"{subject(path)} cannot be {show(value)}{hint}"
+    yield ctx.problem(_RANK_VALUE, path, message, "use one of: " + ", ".join(values))
 
 
 def _pattern(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
@@ -491,6 +617,9 @@ def _pattern(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
         yield ctx.problem(_RANK_VALUE, path, f"tag {show(value)} cannot become a pytest mark",
                           "use letters, digits, _ . and - only, starting with a letter or _ "
                           f"(e.g. {_as_name(str(value))})")
+        return
+    if _rule(error) == r"\S" and isinstance(value, str):  # the schema's way to say "not blank"
+        yield from _empty(error, ctx, path)
         return
     description = _schema_of(error).get("description", "")
     yield ctx.problem(_RANK_VALUE, path, f"{subject(path)} has the wrong form: {show(value)}",
@@ -517,6 +646,8 @@ def _empty(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
     elif title in ("Text matcher", "List matcher"):
         message = f"{subject(path)} is an empty {title.lower()} and checks nothing"
         fix = "add a key such as contains, matches or equals"
+    elif title in _EMPTY_FIXES:
+        message, fix = f"{subject(path)} is empty and checks nothing", _EMPTY_FIXES[title]
     elif isinstance(key, str):
         message, fix = f"{subject(path)} is empty", f"give it a value, or remove `{key}:`"
     else:
@@ -546,6 +677,37 @@ def _duplicates(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
                               f"{subject(path)} lists {show(item)} twice",
                               "remove the repeated one")
             return
+
+
+def _excluded(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
+    """Keys that cannot go together (a ``dependentSchemas`` entry with ``not``).
+
+    The schema words it: the entry's ``title`` says what is wrong, its
+    ``description`` what to write instead.
+    """
+    schema, instance = _schema_of(error), error.instance
+    title = schema.get("title")
+    schema_path = list(error.absolute_schema_path)
+    if not title or not isinstance(instance, dict) or "dependentSchemas" not in schema_path:
+        yield from _fallback(error, ctx, path)
+        return
+    trigger = schema_path[len(schema_path) - schema_path[::-1].index("dependentSchemas")]
+    forbidden = _required_somewhere(_rule(error))
+    present = [str(key) for key in instance if key in forbidden]
+    message = str(title)
+    if len(forbidden) > 1:  # say which of the many it is
+        message += f" (`{trigger}` with " + ", ".join(f"`{key}`" for key in present) + ")"
+    yield ctx.problem(_RANK_VALUE, path, message, str(schema.get("description", "")))
+
+
+def _required_somewhere(schema: Any) -> list[str]:
+    """The keys a ``required`` names in ``schema`` or in its ``anyOf`` branches."""
+    if not isinstance(schema, dict):
+        return []
+    keys = [str(key) for key in schema.get("required", [])]
+    for branch in schema.get("anyOf", []):
+        keys += _required_somewhere(branch)
+    return keys
 
 
 def _fallback(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:

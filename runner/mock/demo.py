@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from runner.core.errors import ScenarioFileError
 from runner.language.mock_agent import MockAgent
-from runner.language.mock_spec import load_agents_file
+from runner.language.mock_spec import load_agents_file, validate_agent_spec
 from runner.language.yamlsrc import load_file
 
 DEMO_AGENT_UUID = "agent_demo"
@@ -21,7 +22,13 @@ def demo_agents() -> dict[str, MockAgent]:
 
 @cache
 def _demo_tree() -> Any:
-    return load_file(DEMO_FILE)[0].data[DEMO_AGENT_UUID]
+    """The demo agent as written, validated once: only valid specs are compiled."""
+    tree = load_file(DEMO_FILE)[0].data[DEMO_AGENT_UUID]
+    problems = validate_agent_spec(tree, str(DEMO_FILE), where=DEMO_AGENT_UUID,
+                                   allow_variables=False)
+    if problems:
+        raise ScenarioFileError(problems)
+    return tree
 
 
 def demo_agent_spec() -> dict[str, Any]:

@@ -1,13 +1,12 @@
-"""The pytest plugin: a thin layer that collects scenario files and runs them.
+"""The scenario plugin: a thin layer that collects scenario files and runs them.
 
-Everything of substance lives in the library (loader, executor, render); this
-module only maps it onto pytest's collection, options, marks and reports.
+Loaded by the entry point (:mod:`runner.plugin.entry`) only when a run needs
+it. Everything of substance lives in the library (loader, executor, render);
+this module only maps it onto pytest's collection, marks and reports.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,25 +18,36 @@ import pytest
 
 import runner
 from runner.core.errors import Problem, ScenarioFileError
-from runner.core.redact import Redactor, environment_secrets, redact_log_records
+from runner.core.options import JUDGE_MODEL_ENV, OptionValueError
+from runner.core.redact import Redactor, environment_secrets
 from runner.core.terminal_text import printable
 from runner.execution.executor import run_scenario
 from runner.execution.outcomes import ScenarioBroken, ScenarioFailed, raise_for_outcome, stop_reason
 from runner.execution.repeat import plan as repeat_plan
 from runner.execution.repeat import run_repeated
-from runner.execution.settings import DEFAULT_PATTERNS, SettingsError, build_settings
-from runner.execution.toolkit import ToolkitError, build_toolkit
+from runner.execution.run_loop import RunLoop
+from runner.execution.settings import SettingsError, settings_from
+from runner.execution.toolkit import ToolkitError, toolkit_from
 from runner.execution.transcript import ScenarioResult
 from runner.judging.judge import Judge, uses_judge
 from runner.language.loader import MockFileCache, load_scenarios
 from runner.language.model import Scenario
-from runner.language.odd_entries import OddEntries
+from runner.plugin import redaction_arming
 from runner.plugin.failure_repr import ScenarioFailureRepr
-from runner.plugin.pytest_redaction import ReportRedaction
+from runner.plugin.options import merged_values
 from runner.plugin.pytest_report import ReportPlugin, on_scenario_result
 from runner.plugin.scheduling import ConcurrentScenarios
 from runner.plugin.signals import interrupt_on_sigterm
-from runner.plugin.stash import CONCURRENCY, MOCK_FILES, REDACTOR, RUN_ID, SETTINGS, TOOLKIT
+from runner.plugin.stash import (
+    CONCURRENCY,
+    MOCK_FILES,
+    REDACTOR,
+    RUN_ID,
+    RUN_LOOP,
+    SETTINGS,
+    TARGET,
+    TOOLKIT,
+)
 from runner.plugin.tag_marks import tag_marks
 from runner.report import transcript_store
 from runner.report.repeat_text import conversation_text, report_line, report_text
@@ -45,169 +55,54 @@ from runner.report.repeat_text import conversation_text, report_line, report_tex
 # Where our own code lives: an internal error names the innermost frame in it.
 PACKAGE_DIR = Path(runner.__file__).resolve().parent
 NO_JUDGE_SKIP = ("uses an LLM judge (`judge:`), and none is configured: pass --osvi-judge-url "
-                 "(or the ini option osvi_judge_url) and export OSVI_JUDGE_MODEL to run it")
+                 f"(or the ini option osvi_judge_url) and export {JUDGE_MODEL_ENV} to run it")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("osvi", "OSVI chat scenarios")
-    group.addoption("--osvi-target", choices=("auto", "mock", "live"), default=None,
-                    help="where scenarios run: the embedded mock, the live API, or auto "
-                         "(live when a base URL is set). Default: auto.")
-    group.addoption("--osvi-base-url", metavar="URL", default=None,
-                    help="run against the live OSVI API at URL (also OSVI_BASE_URL, ini "
-                         "osvi_base_url); the token comes from OSVI_API_TOKEN.")
-    group.addoption("--osvi-agent", metavar="AGENT_UUID", default=None,
-                    help="agent for scenarios without `agent:` (also OSVI_AGENT_UUID, ini "
-                         "osvi_agent).")
-    group.addoption("--osvi-timeout", metavar="DURATION", default=None,
-                    help="time limit for one API request, e.g. 30s (ini osvi_timeout; "
-                         "default 30s).")
-    group.addoption("--osvi-max-wait", metavar="DURATION", default=None,
-                    help="longest real sleep for a `wait:` step against the live API "
-                         "(ini osvi_max_wait; default 60s). The mock only moves its clock.")
-    group.addoption("--osvi-scenario-timeout", metavar="DURATION", default=None,
-                    help="time limit for a whole scenario (ini osvi_scenario_timeout; "
-                         "a scenario's own `timeout:` wins).")
-    group.addoption("--osvi-retries", metavar="N", default=None,
-                    help="live only: how often to send a request again when that is safe "
-                         "(the connection failed before sending, or 429/503 with "
-                         "Retry-After); ini osvi_retries; default 2, 0 turns it off.")
-    group.addoption("--osvi-contract", choices=("strict", "off"), default=None,
-                    help="check every answer against schemas/osvi-chat-v1.openapi.yaml: an "
-                         "answer that breaks it ends the scenario as broken (ini "
-                         "osvi_contract; default strict).")
-    group.addoption("--osvi-keep-sessions", action="store_true", default=None,
-                    help="live only: leave the sessions a scenario opened open, instead of "
-                         "closing them when it ends (ini osvi_keep_sessions).")
-    group.addoption("--osvi-concurrency", metavar="N", default=None,
-                    help="run up to N scenarios at once in one event loop; steps within a "
-                         "scenario stay in order and reports stay as in a sequential run "
-                         "(ini osvi_concurrency; default 1).")
-    group.addoption("--osvi-rate", metavar="RATE", default=None,
-                    help="at most RATE requests per second for the whole run, e.g. 5, 0.5 or "
-                         "120/min; with -n, shared between the workers (ini osvi_rate).")
-    group.addoption("--osvi-burst", metavar="N", default=None,
-                    help="with --osvi-rate: up to N requests may go at once after a quiet "
-                         "spell (ini osvi_burst; default one second's worth).")
-    group.addoption("--osvi-max-response", metavar="SIZE", default=None,
-                    help="largest answer the runner reads, as received and unpacked, e.g. "
-                         "10MB, 512KB or a number of bytes; a larger one breaks its scenario "
-                         "(ini osvi_max_response; default 10MB).")
-    parser.addini("osvi_base_url", "base URL of the live OSVI API (empty: embedded mock)")
-    parser.addini("osvi_agent", "default agent_uuid for scenarios without `agent:`")
-    parser.addini("osvi_timeout", "time limit for one API request (default 30s)")
-    parser.addini("osvi_max_wait", "longest real sleep for a `wait:` step (default 60s)")
-    parser.addini("osvi_scenario_timeout", "time limit for a whole scenario")
-    parser.addini("osvi_retries", "live: safe retries per request (default 2)")
-    parser.addini("osvi_contract", "strict (default) or off: check answers against the contract")
-    parser.addini("osvi_keep_sessions", "live: leave sessions open after each scenario",
-                  type="bool", default=False)
-    parser.addini("osvi_concurrency", "scenarios run at once (default 1)")
-    parser.addini("osvi_rate", "most requests per second for the whole run, e.g. 5 or 120/min")
-    parser.addini("osvi_burst", "with osvi_rate: most requests at once (default 1 s worth)")
-    parser.addini("osvi_max_response", "largest answer read, e.g. 10MB or 512KB (default 10MB)")
-    parser.addini("osvi_patterns", "file name patterns of scenario files",
-                  type="linelist", default=list(DEFAULT_PATTERNS))
-    group.addoption("--osvi-allow-outside-root", action="store_true", default=None,
-                    help="let `mock:` name files outside pytest's rootdir (ini "
-                         "osvi_allow_outside_root); their content is still never quoted.")
-    parser.addini("osvi_allow_outside_root", "let `mock:` name files outside the rootdir",
-                  type="bool", default=False)
-    _add_toolkit_options(group, parser)
+def configure(config: pytest.Config) -> None:
+    """Everything a run with scenarios needs, in order; called once by the entry point.
 
-
-def _add_toolkit_options(group: Any, parser: pytest.Parser) -> None:
-    """The prompt-regression toolkit's options (docs/regression.md)."""
-    group.addoption("--osvi-repeat", metavar="N", default=None,
-                    help="run every scenario's conversation N times, each with a fresh "
-                         "customer; a scenario passes when its pass rate reaches its "
-                         "repeat.min_pass_rate (default 1: every run). Overrides repeat.runs "
-                         "(ini osvi_repeat).")
-    group.addoption("--osvi-judge-url", metavar="URL", default=None,
-                    help="OpenAI-compatible chat-completions endpoint for `judge:` matchers, "
-                         "e.g. http://127.0.0.1:11434/v1 (ini osvi_judge_url); model from "
-                         "OSVI_JUDGE_MODEL, key from OSVI_JUDGE_API_KEY. Without it, "
-                         "scenarios that use `judge:` are skipped.")
-    group.addoption("--osvi-transcripts", metavar="DIR", default=None,
-                    help="write one machine-readable transcript per scenario into DIR, for "
-                         "`osvi-scenarios diff` (ini osvi_transcripts); old ones are removed "
-                         "first.")
-    parser.addini("osvi_repeat", "runs per scenario (overrides repeat.runs)")
-    parser.addini("osvi_judge_url", "OpenAI-compatible endpoint for `judge:` matchers")
-    parser.addini("osvi_judge_model", "the judge's model (OSVI_JUDGE_MODEL wins)")
-    parser.addini("osvi_transcripts", "folder for per-scenario transcript JSON files")
-
-
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v not in (None, "")), None)
-
-
-def _ini_flag(config: pytest.Config, name: str) -> bool:
-    try:
-        return bool(config.getini(name))
-    except (ValueError, pytest.UsageError):  # pytest's own words do not name the option
-        raise SettingsError(f"ini {name}: write true or false") from None
-
-
-def pytest_configure(config: pytest.Config) -> None:
+    Settings and toolkit first (a bad value stops the run before anything else),
+    then the redactor, SIGTERM handling, mock files, the run id, the reports and
+    the scheduler. The entry point has registered the odd-entries collector.
+    """
     env = os.environ
-    option = config.option
     try:
-        settings = build_settings(
-            target=option.osvi_target,
-            base_url=_first(option.osvi_base_url, env.get("OSVI_BASE_URL"),
-                            config.getini("osvi_base_url")),
-            agent=_first(option.osvi_agent, env.get("OSVI_AGENT_UUID"),
-                         config.getini("osvi_agent")),
-            timeout=_first(option.osvi_timeout, config.getini("osvi_timeout")),
-            max_wait=_first(option.osvi_max_wait, config.getini("osvi_max_wait")),
-            scenario_timeout=_first(option.osvi_scenario_timeout,
-                                    config.getini("osvi_scenario_timeout")),
-            patterns=config.getini("osvi_patterns"),
-            env=env,
-            retries=_first(option.osvi_retries, config.getini("osvi_retries")),
-            contract=_first(option.osvi_contract, config.getini("osvi_contract")),
-            keep_sessions=bool(option.osvi_keep_sessions or _ini_flag(config,
-                                                                      "osvi_keep_sessions")),
-            concurrency=_first(option.osvi_concurrency, config.getini("osvi_concurrency")),
-            rate=_first(option.osvi_rate, config.getini("osvi_rate")),
-            burst=_first(option.osvi_burst, config.getini("osvi_burst")),
-            rate_share=_xdist_workers(config),
-            max_response=_first(option.osvi_max_response, config.getini("osvi_max_response")),
-        )
-    except SettingsError as error:
+        values = merged_values(config, env)
+        settings = settings_from(values, env, rate_share=_xdist_workers(config))
+        toolkit = toolkit_from(values, env, timeout=settings.timeout)
+    except (OptionValueError, SettingsError, ToolkitError) as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS] = settings
-    try:
-        toolkit = build_toolkit(
-            repeat=_first(option.osvi_repeat, config.getini("osvi_repeat")),
-            judge_url=_first(option.osvi_judge_url, config.getini("osvi_judge_url")),
-            judge_model=_first(config.getini("osvi_judge_model")),
-            transcripts=_first(option.osvi_transcripts, config.getini("osvi_transcripts")),
-            timeout=settings.timeout, env=env)
-    except ToolkitError as error:
-        raise pytest.UsageError(str(error)) from None
     config.stash[TOOLKIT] = toolkit
     if toolkit.transcripts is not None and not hasattr(config, "workerinput"):
         transcript_store.clear(toolkit.transcripts)
     # The token is masked on every target: a mock run may use `{{ env.OSVI_API_TOKEN }}` too.
-    redactor = Redactor([*settings.secrets, *toolkit.secrets, *environment_secrets(env)])
-    config.stash[REDACTOR] = redactor
-    config.add_cleanup(redact_log_records(redactor))
-    config.pluginmanager.register(ReportRedaction(redactor), "osvi-redaction")
+    redaction_arming.arm(config, Redactor([*settings.secrets, *toolkit.secrets,
+                                           *environment_secrets(env)]))
     # CI cancels with SIGTERM: end like Ctrl-C (JUnit, summary, sessions closed), exit 2.
     config.add_cleanup(interrupt_on_sigterm())
-    config.stash[MOCK_FILES] = MockFileCache(config.rootpath, allow_outside_root=bool(
-        option.osvi_allow_outside_root or _ini_flag(config, "osvi_allow_outside_root")))
-    config.pluginmanager.register(OddEntries(
-        settings.patterns, lambda parent, path: ScenarioFile.from_parent(parent, path=path)),
-        "osvi-odd-entries")
+    config.stash[MOCK_FILES] = MockFileCache(config.rootpath,
+                                             allow_outside_root=bool(values["allow_outside_root"]))
     config.stash[RUN_ID] = uuid.uuid4().hex[:8]
     config.pluginmanager.register(ReportPlugin(config), "osvi-report")
+    # One target, one event loop and so one connection pool for the whole run.
+    target = config.stash[TARGET] = settings.make_target()
     if settings.concurrency > 1:
-        config.stash[CONCURRENCY] = ConcurrentScenarios(
-            config, settings.concurrency, lambda item: isinstance(item, ScenarioItem))
-        config.pluginmanager.register(config.stash[CONCURRENCY], "osvi-concurrency")
+        scenarios = ConcurrentScenarios(config, settings.concurrency,
+                                        lambda item: isinstance(item, ScenarioItem))
+        scenarios.scheduler.on_close(target.aclose)
+        config.stash[CONCURRENCY] = scenarios
+        config.pluginmanager.register(scenarios, "osvi-concurrency")
+    else:
+        loop = config.stash[RUN_LOOP] = RunLoop()
+        loop.on_close(target.aclose)
+        config.add_cleanup(loop.close)
+
+
+def _shows_passes(config: pytest.Config) -> bool:
+    """Whether passed tests' sections are printed (-rP, -rA): only then is the chat built."""
+    chars = str(getattr(config.option, "reportchars", "") or "")
+    return "P" in chars or "A" in chars
 
 
 def _xdist_workers(config: pytest.Config) -> int:
@@ -216,10 +111,9 @@ def _xdist_workers(config: pytest.Config) -> int:
     return int(workerinput.get("workercount", 1)) if isinstance(workerinput, dict) else 1
 
 
-def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    settings = config.stash.get(SETTINGS, None)
-    if settings is None:
-        return None
+def report_header(config: pytest.Config) -> list[str]:
+    """The ``osvi:`` lines of pytest's header (the entry point's hook calls this)."""
+    settings = config.stash[SETTINGS]
     lines = [f"osvi: target {settings.describe()}"]
     pace = [f"{settings.concurrency} scenarios at once"] if settings.concurrency > 1 else []
     if settings.limiter is not None:
@@ -229,12 +123,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return lines
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    settings = parent.config.stash[SETTINGS]
-    if any(fnmatch.fnmatch(file_path.name, pattern) for pattern in settings.patterns):
-        file: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
-        return file
-    return None
+def collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile:
+    """The node of a scenario file (the entry point has matched its name)."""
+    file: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
+    return file
 
 
 def _relative_path(path: Path, config: pytest.Config) -> str:
@@ -284,8 +176,8 @@ class ScenarioItem(pytest.Item):
             self.add_marker(pytest.mark.skip(reason=scenario.skip))
         if scenario.xfail is not None:
             self.add_marker(pytest.mark.xfail(reason=scenario.xfail))
-        if self.config.stash[TOOLKIT].judge is None and uses_judge(
-                [[s.expect for s in scenario.all_steps()], scenario.invariants]):
+        if self.config.stash[TOOLKIT].judge is None and (scenario.judge is not None or uses_judge(
+                [[s.expect for s in scenario.all_steps()], scenario.invariants])):
             self.add_marker(pytest.mark.skip(reason=NO_JUDGE_SKIP))
 
     async def execute(self) -> ScenarioResult:
@@ -300,23 +192,23 @@ class ScenarioItem(pytest.Item):
         options: dict[str, Any] = {"default_agent": settings.agent,
                                    "run_id": self.config.stash[RUN_ID],
                                    "timeout": settings.scenario_timeout, "judge": judge}
+        target = self.config.stash[TARGET]
         how = repeat_plan(self.scenario, toolkit.repeat)
         if how is not None:  # the aggregate of every run
-            return await run_repeated(self.scenario, settings.make_target, os.environ, how,
+            return await run_repeated(self.scenario, lambda: target, os.environ, how,
                                       **options)
-        return await run_scenario(self.scenario, settings.make_target(), os.environ,
-                                  **options)
+        return await run_scenario(self.scenario, target, os.environ, **options)
 
     def _run(self) -> ScenarioResult:
         """How this item's ``execute`` is driven.
 
         With ``--osvi-concurrency`` above 1, by the run's scheduler, which may
-        have started it already; otherwise in an event loop of its own.
+        have started it already; otherwise in the run's one event loop.
         """
         scheduler = self.config.stash.get(CONCURRENCY, None)
         if scheduler is not None:
             return scheduler.run(self, self.execute)
-        return asyncio.run(self.execute())
+        return self.config.stash[RUN_LOOP].run(self.execute())
 
     def runtest(self) -> None:
         result = self._run()
@@ -329,7 +221,7 @@ class ScenarioItem(pytest.Item):
         if result.sessions:
             self.user_properties.append(("session_ids", redact(" ".join(result.sessions))))
         self._repetition_properties(result)
-        if result.outcome == "passed":
+        if result.outcome == "passed" and _shows_passes(self.config):
             # A failure report already holds the conversation; a pass shows it with -rP.
             self.add_report_section("call", "conversation",
                                     printable(redact(conversation_text(result))))

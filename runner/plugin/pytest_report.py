@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from runner.core.options import DEFAULT_PATTERNS
 from runner.core.redact import Redactor, environment_secrets
 from runner.core.terminal_text import printable
 from runner.execution.transcript import ScenarioResult
@@ -30,7 +31,6 @@ from runner.report.summary import STATUSES, ScenarioOutcome, Status, build_summa
 HTML_REPORT = Path("reports") / "allure-report" / "index.html"
 DEFAULT_RESULTS = Path("reports") / "allure-results"
 _DESCRIBED = pytest.StashKey[bool]()
-_DEFAULT_PATTERNS = ("*.scenario.yaml", "*.scenario.yml")
 
 
 def redactor_for(config: pytest.Config) -> Redactor:
@@ -54,6 +54,7 @@ def _warn(item: pytest.Item, what: str, error: Exception) -> None:
 
 def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
     """Record a finished scenario in the reports (call inside ``runtest``)."""
+    _llm_usage_properties(item, result)
     if not allure_emit.is_active(item.config):
         return
     redactor = redactor_for(item.config)
@@ -64,6 +65,21 @@ def on_scenario_result(item: pytest.Item, result: ScenarioResult) -> None:
         allure_readable.embed_chat(item, result, redactor)
     except Exception as error:
         _warn(item, "write the Allure steps", error)
+
+
+def _llm_usage_properties(item: pytest.Item, result: ScenarioResult) -> None:
+    """JUnit properties: what the LLM judge's calls used, as numbers a CI can add up."""
+    usage = result.llm_usage
+    if not usage.calls:
+        return
+    item.user_properties += [("llm_calls", str(usage.calls)),
+                             ("llm_cached_calls", str(usage.cached)),
+                             ("llm_tokens_in", str(usage.prompt_tokens)),
+                             ("llm_tokens_out", str(usage.completion_tokens))]
+    if usage.unreported:
+        item.user_properties.append(("llm_calls_without_token_use", str(usage.unreported)))
+    if usage.cost is not None:
+        item.user_properties.append(("llm_cost", f"{usage.cost:.6f}"))
 
 
 def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Status:
@@ -113,7 +129,7 @@ class ReportPlugin:
             return
         path = Path(report.fspath)
         settings = self.config.stash.get(SETTINGS, None)
-        patterns = getattr(settings, "patterns", None) or _DEFAULT_PATTERNS
+        patterns = getattr(settings, "patterns", None) or DEFAULT_PATTERNS
         if not any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns):
             return
         self.file_errors.append(report.fspath)
@@ -162,7 +178,8 @@ class ReportPlugin:
         # which never sees the item: enough for the summary's table there.
         setattr(report, OUTCOME_ATTRIBUTE,
                 {"name": scenario.test_name, "tags": list(scenario.tags), "status": status})
-        if report.when == "teardown" and result is not None:
+        if report.when == "teardown" and result is not None and self.config.option.xmlpath:
+            # Built only for a JUnit file (written by xdist's controller from the report).
             junit.attach_conversation(report, self.redactor.redact(conversation_text(result)))
         return report
 
@@ -230,6 +247,9 @@ class ReportPlugin:
             found.append(("HTML report", f"{_shown(html)} (written by: {render})"))
         return found
 
+    # Last, after e.g. JUnit's "generated xml file" line, however late this plugin was
+    # registered (the entry point loads it when the first scenario file is collected).
+    @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if hasattr(self.config, "workerinput"):
             return

@@ -42,7 +42,10 @@ class _XdistQueue:
     """The indices an xdist worker has been sent but not yet run (its lookahead).
 
     xdist keeps them in ``WorkerInteractor.torun``, a deque it lets callers read
-    under its lock; the item it runs next is held in ``nextitem_index``.
+    under its lock; the item it runs next is held in ``nextitem_index``. Neither
+    is public and xdist has no hook for a worker's queue; only read here, never
+    changed. Checked against pytest-xdist 3.8.0;
+    tests/plugin/test_foreign_internals.py fails if they change.
     """
 
     def __init__(self, interactor: Any) -> None:

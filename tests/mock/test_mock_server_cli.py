@@ -46,8 +46,8 @@ def test_bad_agents_file_exits_2_with_file_and_line(tmp_path: Path) -> None:
     result = run_cli("serve", "--port", "0", "--agents", str(agents))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"{agents}:2: agent_one.latency: 'fast' is not a duration; write a number with a unit, "
-        "e.g. 200ms, 30s, 10m, 1h or 1m30s",
+        f"{agents}:2: agent_one.latency: `latency: fast` is not a duration; write a number "
+        "with a unit, e.g. 200ms, 30s, 10m, 1h or 1m30s",
         f"{agents}:4: agent_one.replies[0]: unknown key 'whenn' (did you mean 'when'?); use one "
         "of: when, reply, choose, flaky, state, help_requested, latency, fault",
     ]

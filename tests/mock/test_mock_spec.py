@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from runner.core.errors import ScenarioFileError
-from runner.language.mock_agent import Turn
+from runner.language.mock_agent import Turn, UnvalidatedAgentSpec
 from runner.language.yamlsrc import load_documents
 from runner.mock import MockAgent, load_agents_file, validate_agent_spec
 
@@ -93,8 +93,8 @@ def test_bad_duration() -> None:
         dormant_after: 30m
         latency: fast
         """) == [
-        "x.scenario.yaml:2: mock.latency: 'fast' is not a duration; write a number with a unit, "
-        "e.g. 200ms, 30s, 10m, 1h or 1m30s"]
+        "x.scenario.yaml:2: mock.latency: `latency: fast` is not a duration; write a number with "
+        "a unit, e.g. 200ms, 30s, 10m, 1h or 1m30s"]
 
 
 def test_wrong_type() -> None:
@@ -104,34 +104,34 @@ def test_wrong_type() -> None:
             help_requested: "yes"
         """) == [
         "x.scenario.yaml:3: mock.replies[0].help_requested: `help_requested` must be true or "
-        "false, not a string; write help_requested: true"]
+        "false, not the string 'yes'; write help_requested: true"]
 
 
 def test_wrong_enum_value_gets_did_you_mean() -> None:
     assert problems_of("agent: {status: actve}\n") == [
-        "x.scenario.yaml:1: mock.agent.status: `status` must be 'active', 'archived' or "
-        "'inactive', not 'actve' (did you mean 'active'?); write status: active "
-        "(or archived / inactive)"]
+        "x.scenario.yaml:1: mock.agent.status: `status` cannot be 'actve' (did you mean "
+        "'active'?); use one of: active, archived, inactive"]
 
 
 def test_unknown_disabled_command() -> None:
     assert problems_of("agent:\n  disabled_commands: [takeover, tel]\n") == [
         "x.scenario.yaml:2: mock.agent.disabled_commands[1]: unknown support command 'tel' "
-        "(did you mean 'tell'?); use any of: takeover, tell, whisper, end, close"]
+        "(did you mean 'tell'?); use one of: takeover, tell, whisper, end, close"]
 
 
 def test_when_mixing_matcher_and_field_keys() -> None:
     assert problems_of("replies:\n  - when: {message: refund, contains: x}\n") == [
-        "x.scenario.yaml:2: mock.replies[0].when: `when` mixes text-matcher keys (contains) with "
-        "turn fields (message); move the message conditions under `message:`, e.g. "
+        "x.scenario.yaml:2: mock.replies[0].when: `when` mixes turn fields with text-matcher keys "
+        "(`message` with `contains`); move the message conditions under `message:`, e.g. "
         "when: {message: {contains: refund}, whisper: {matches: .}}"]
 
 
 def test_misspelt_matcher_key_in_when() -> None:
     assert problems_of("replies:\n  - when: {containz: refund}\n") == [
         "x.scenario.yaml:2: mock.replies[0].when: unknown key 'containz' (did you mean "
-        "'contains'?); use message, whisper, context or state (each a text matcher), or "
-        "text-matcher keys such as contains and matches"]
+        "'contains'?); use one of: message, whisper, context, state, version, equals, contains, "
+        "contains_any, not_contains, matches, not_matches, starts_with, ends_with, ignore_case, "
+        "length, any_of, all_of, not, similar_to"]
 
 
 def test_bad_fault() -> None:
@@ -141,11 +141,11 @@ def test_bad_fault() -> None:
           - {status: 700}
           - {error: oops}
         """) == [
-        "x.scenario.yaml:2: mock.faults[0].on: `on` must be 'inbound', 'support', "
-        "'inject_context' or 'any', not 'inbund' (did you mean 'inbound'?); write on: inbound",
-        "x.scenario.yaml:3: mock.faults[1].status: `status` must be an HTTP error status from "
-        "400 to 599, not 700; write status: 502",
-        "x.scenario.yaml:4: mock.faults[2]: a fault needs a `status`; add e.g. status: 502",
+        "x.scenario.yaml:2: mock.faults[0].on: `on` cannot be 'inbund' (did you mean "
+        "'inbound'?); use one of: inbound, support, inject_context, any",
+        "x.scenario.yaml:3: mock.faults[1].status: `status` must be between 400 and 599, "
+        "not 700; write status: 502",
+        "x.scenario.yaml:4: mock.faults[2]: a fault needs `status`; write status: 502",
     ]
 
 
@@ -166,17 +166,17 @@ def test_scenario_variables_are_left_for_the_runner() -> None:
         """
     assert problems_of(spec) == []
     assert problems_of(spec, allow_variables=False) == [
-        "x.scenario.yaml:1: mock.latency: '{{ lat }}' is not a duration; write a number with a "
-        "unit, e.g. 200ms, 30s, 10m, 1h or 1m30s",
-        "x.scenario.yaml:2: mock.agent.status: `status` must be 'active', 'archived' or "
-        "'inactive', not '{{ status }}'; write status: active (or archived / inactive)",
+        "x.scenario.yaml:1: mock.latency: `latency: \"{{ lat }}\"` is not a duration; write a "
+        "number with a unit, e.g. 200ms, 30s, 10m, 1h or 1m30s",
+        "x.scenario.yaml:2: mock.agent.status: `status` cannot be '{{ status }}'; use one of: "
+        "active, archived, inactive",
         "x.scenario.yaml:4: mock.replies[0].when: invalid regular expression /{{ keyword }}(/: "
         "missing ), unterminated subpattern at position 13; escape special characters such as "
         "( [ ? + * with a backslash, or use `contains` for plain text",
         "x.scenario.yaml:5: mock.replies[0].reply: undefined variable 'order'; a mock reply can "
         "use {{ message }}, {{ whisper }} and {{ context }}",
         "x.scenario.yaml:6: mock.replies[0].help_requested: `help_requested` must be true or "
-        "false, not a string; write help_requested: true",
+        "false, not the string '{{ escalate }}'; write help_requested: true",
     ]
 
 
@@ -195,12 +195,10 @@ def test_plain_dicts_are_accepted() -> None:
         "when, reply, choose, flaky, state, help_requested, latency, fault"]
 
 
-def test_from_spec_refuses_a_bad_spec_with_a_located_error() -> None:
-    with pytest.raises(ScenarioFileError) as caught:
-        MockAgent.from_spec({"latency": "{{ lat }}"}, source="s.scenario.yaml")
-    assert str(caught.value) == ("s.scenario.yaml:1: mock.latency: '{{ lat }}' is not a "
-                                 "duration; write a number with a unit, e.g. 200ms, 30s, 10m, "
-                                 "1h or 1m30s")
+def test_from_spec_refuses_a_spec_that_was_not_validated() -> None:
+    # The compiler checks nothing: a spec that skipped validation is a caller's bug.
+    with pytest.raises(UnvalidatedAgentSpec, match="call validate_agent_spec first"):
+        MockAgent.from_spec({"latency": "{{ lat }}"})
 
 
 def test_from_spec_defaults() -> None:

@@ -77,6 +77,9 @@ def test_schemathesis_finds_nothing_against_osvi_mock_serve(tmp_path: Path) -> N
         # Only 127.0.0.1: no proxy, and nothing else to fetch (the schema is a file).
         env = {key: value for key, value in os.environ.items()
                if not key.lower().endswith("_proxy")}
+        # Hypothesis's Unicode tables (about 1 s to build) kept from run to run, with the
+        # project's own hypothesis tests' (.hypothesis/ is git-ignored).
+        env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(__file__).parents[2] / ".hypothesis")
         result = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
              str(schema_path("osvi-chat-v1.openapi.yaml")), "--url", served.url,

@@ -145,6 +145,13 @@ def fault_server() -> Iterator[FaultServer]:
         async def stop() -> None:
             holder["server"].close()
             await holder["server"].wait_closed()
+            # Connections a client kept alive end now, while the loop runs: left suspended,
+            # they are closed later by the garbage collector, on a closed loop, in whatever
+            # test runs then ("Event loop is closed" warnings).
+            serving = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in serving:
+                task.cancel()
+            await asyncio.gather(*serving, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

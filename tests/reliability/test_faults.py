@@ -9,7 +9,6 @@ message that may have been delivered is never sent twice.
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 
@@ -146,17 +145,12 @@ def test_429_and_503_with_retry_after_are_retried_within_bounds(
     assert "retry" not in down.lower().replace("retry-after", "")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_refused_connection_is_retried_then_breaks_the_scenario(
-        pytester: pytest.Pytester, write: WriteFile, monkeypatch: pytest.MonkeyPatch) -> None:
+        pytester: pytest.Pytester, write: WriteFile, monkeypatch: pytest.MonkeyPatch,
+        refused_url: str) -> None:
     write("scenario: Refused\nsteps:\n  - customer: Hi\n---\n"
           "scenario: Next\nsteps:\n  - customer: Hi\n")
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = refused_url
     result = live(pytester, monkeypatch, url)
     result.assert_outcomes(failed=2)
     unwrapped(result).fnmatch_lines([

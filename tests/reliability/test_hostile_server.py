@@ -10,12 +10,9 @@ other scenarios is written.
 from __future__ import annotations
 
 import json
-import os
 import re
 import resource
-import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +23,7 @@ from runner.execution.answer_limits import TooDeep, parse_json
 from tests.conftest import WriteFile
 from tests.reliability.conftest import TOKEN, live, unwrapped
 from tests.reliability.hostileserver import HostileServer, hostile_server
+from tests.spawned import run_measured
 
 MB = 1024**2
 # A pytest run with httpx, jsonschema and allure loaded takes about 80 MB; the
@@ -50,34 +48,17 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 * MB, 3 * 1024 * MB))
 
 
-def _run_measured(folder: Path, *args: str, timeout: float = 120) -> tuple[int, str, int]:
-    """Run pytest in a child process: (exit code, output, the child's peak RSS in bytes)."""
-    output = folder / "output.txt"
-    with output.open("wb") as sink:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir",
-             str(folder), str(folder), *args],
-            cwd=folder, env={**os.environ, "OSVI_API_TOKEN": TOKEN}, stdout=sink,
-            stderr=subprocess.STDOUT, preexec_fn=_limit_memory)
-    watchdog = threading.Timer(timeout, child.kill)
-    watchdog.start()
-    try:
-        # wait4 reports this child's own peak memory, not that of every child so far.
-        _, status, usage = os.wait4(child.pid, 0)
-    finally:
-        watchdog.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, output.read_text("utf-8", "replace"), usage.ru_maxrss * 1024
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KB on Linux only")
+@pytest.mark.spawns  # the memory of a whole run, in a process of its own
 def test_huge_answers_break_one_scenario_each_and_the_run_stays_small(
         tmp_path: Path, hostile: HostileServer) -> None:
     (tmp_path / "huge.scenario.yaml").write_text(HUGE, encoding="utf-8")
-    code, out, peak = _run_measured(
+    result, peak = run_measured(
         tmp_path, "--osvi-base-url", hostile.url, "--osvi-agent", "agent_x",
         "--junitxml", str(tmp_path / "junit.xml"),
-        "--osvi-transcripts", str(tmp_path / "transcripts"))
+        "--osvi-transcripts", str(tmp_path / "transcripts"),
+        env={"OSVI_API_TOKEN": TOKEN}, preexec_fn=_limit_memory)
+    code, out = result.ret, result.stdout.str()
     assert code == 1, out
     text = re.sub(r"\n {32}(?=\S)", " ", out)
     cause = 'Cause: step 1 (customer: "{}"): the HTTP 200 answer is larger than 10 MB ' \

@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.reliability.conftest import (
     stop_quickly,
     unwrapped,
 )
+from tests.spawned import SPAWNED_PYTEST
 
 TWO_SESSIONS = """
 scenario: Two sessions, one closed by the scenario
@@ -125,6 +125,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.spawns
 def test_ctrl_c_closes_the_open_sessions(tmp_path: Path) -> None:
     served = start_mock(tmp_path / "mock", "--agents", str(AGENTS),
                         env={"OSVI_MOCK_TOKEN": TOKEN})
@@ -135,9 +136,8 @@ def test_ctrl_c_closes_the_open_sessions(tmp_path: Path) -> None:
             encoding="utf-8")
         env = {**os.environ, "OSVI_API_TOKEN": TOKEN}
         run = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir",
-             str(tmp_path), str(tmp_path / "wait.scenario.yaml"), "--osvi-base-url",
-             served.url, "--osvi-agent", "agent_Echo", "--osvi-max-wait", "60s"],
+            [*SPAWNED_PYTEST, "--rootdir", str(tmp_path), str(tmp_path / "wait.scenario.yaml"),
+             "--osvi-base-url", served.url, "--osvi-agent", "agent_Echo", "--osvi-max-wait", "60s"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         # Step 2 reaches the server only after the runner has read step 1's answer,
         # so from then on it knows the session and is about to wait.

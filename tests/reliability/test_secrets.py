@@ -43,6 +43,7 @@ steps:
 """
 
 
+@pytest.mark.spawns
 def test_the_token_appears_in_no_output_at_all(pytester: pytest.Pytester, write: WriteFile,
                                                 mock_server: ServedMock,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,6 +52,8 @@ def test_the_token_appears_in_no_output_at_all(pytester: pytest.Pytester, write:
     reports = pytester.path / "reports"
     monkeypatch.setenv("OSVI_API_TOKEN", TOKEN)
     url = mock_server.url.replace("http://", f"http://qa:{PASSWORD}@")
+    # A child process: every byte it writes counts, even at interpreter exit or straight
+    # to file descriptors, which an in-process run would not capture.
     result = pytester.runpytest_subprocess(
         "--osvi-base-url", url, "--osvi-agent", "agent_Echo", "--osvi-timeout", "1s",
         "-p", "no:cacheprovider", "--continue-on-collection-errors", "-v", "-rA",

@@ -8,12 +8,7 @@ and measures how much of the chat is visible inside the report itself.
 from __future__ import annotations
 
 import json
-import os
 import re
-import select
-import shutil
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +17,8 @@ import pytest
 from runner.report import render_html
 from tests.conftest import WriteFile
 from tests.report.conftest import RunPytest, allure_results, labels
+from tests.report.devtools import CHROMIUM, DevTools
 from tests.report.test_render_html import HAS_ALLURE, ROOT, allure_config
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 LONG_CHAT = """
     scenario: Refund request is escalated to a human
@@ -75,83 +69,6 @@ def _results(run: RunPytest, write: WriteFile, folder: Path) -> dict[str, Any]:
 # -- the chat inside the rendered report ----------------------------------------------------------
 
 
-class _DevTools:
-    """Headless Chromium driven over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out)."""
-
-    def __init__(self, profile: Path) -> None:
-        assert CHROMIUM is not None
-        to_browser, self._write = os.pipe()
-        self._read, from_browser = os.pipe()
-
-        def wire() -> None:  # in the child: the pipe ends on the descriptors Chromium expects
-            inbound, outbound = os.dup(to_browser), os.dup(from_browser)
-            os.dup2(inbound, 3)
-            os.dup2(outbound, 4)
-
-        self.process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"],
-            preexec_fn=wire, close_fds=False, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        os.close(to_browser)
-        os.close(from_browser)
-        self._buffer = b""
-        self._last = 0
-        self.session = ""
-
-    def call(self, method: str, params: dict[str, Any] | None = None,
-             timeout: float = 60) -> dict[str, Any]:
-        self._last += 1
-        message: dict[str, Any] = {"id": self._last, "method": method, "params": params or {}}
-        if self.session:
-            message["sessionId"] = self.session
-        os.write(self._write, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                answer = json.loads(raw)
-                if answer.get("id") == self._last:
-                    assert "error" not in answer, answer["error"]
-                    result: dict[str, Any] = answer["result"]
-                    return result
-            assert time.monotonic() < deadline, f"no answer to {method}"
-            select.select([self._read], [], [], 1)
-            self._buffer += os.read(self._read, 1 << 20)
-
-    def open(self, url: str, width: int, height: int) -> None:
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget",
-                                 {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-        self.call("Page.navigate", {"url": url})
-
-    def evaluate(self, expression: str) -> Any:
-        answer = self.call("Runtime.evaluate", {"expression": expression,
-                                                "returnByValue": True, "awaitPromise": True})
-        return answer["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 30) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            time.sleep(0.2)
-        raise AssertionError(f"never true in the browser: {expression}")
-
-    def close(self) -> None:
-        self.session = ""
-        try:
-            self.call("Browser.close", timeout=10)
-        finally:
-            self.process.wait(15)
-            os.close(self._write)
-            os.close(self._read)
-
-
 # The chat's frame inside the report: its visible height, and how tall the chat inside it is.
 _MEASURE = """(() => {
   for (const frame of document.querySelectorAll('iframe')) {
@@ -175,10 +92,10 @@ def test_the_whole_chat_is_visible_inside_the_rendered_report(
     index = render_html.render(tmp_path / "results", tmp_path / "report", ROOT,
                                allure_config(tmp_path))
     (failed,) = json.loads((index.parent / "test-results.json").read_text())["byId"].values()
-    browser = _DevTools(tmp_path / "profile")
+    browser = DevTools(tmp_path / "profile")
     try:
         browser.open(f"{index.as_uri()}#{failed['id']}", 1300, 1900)
-        seen = browser.wait_for(_MEASURE)
+        seen = browser.wait_for_report(_MEASURE)
     finally:
         browser.close()
     # Nine steps of conversation: far more than the 150 px an unsized frame shows.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import runner.execution.executor
 from tests.runner.conftest import WriteScenario
 
 BOT = """
@@ -319,18 +320,16 @@ def test_scenario_timeout_breaks_the_run_with_one_line(pytester: pytest.Pytester
 
 
 def test_an_internal_error_is_a_few_lines_not_a_traceback(
-        pytester: pytest.Pytester, write: WriteScenario) -> None:
+        pytester: pytest.Pytester, write: WriteScenario,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n")
-    pytester.makeconftest("""
-        import runner.execution.executor
 
-        async def broken(*args, **kwargs):
-            raise ZeroDivisionError("simulated bug")
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("simulated bug")
 
-        runner.execution.executor.check_expectations = broken
-        """)
-    # In a subprocess: the conftest patches a module that in-process runs share.
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    # In-process runs share the module, so the bug is planted for them and removed after.
+    monkeypatch.setattr(runner.execution.executor, "check_expectations", broken)
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "osvi-scenarios hit an internal error while running this scenario at executor.py:*:",
@@ -339,5 +338,5 @@ def test_an_internal_error_is_a_few_lines_not_a_traceback(
         "FAILED chat.scenario.yaml::S - internal error: ZeroDivisionError: simulated bug",
     ])
     assert "_pytest/" not in result.stdout.str() and "Traceback" not in result.stdout.str()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=long")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--tb=long")
     assert "raise ZeroDivisionError" in result.stdout.str()

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
+import signal
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
+from tests.mock.serverproc import start_mock
 from tests.runner.conftest import WriteScenario
 
 TOKEN = "live-token-9f8e7d6c"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -33,28 +25,12 @@ def served_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "      reply: What's your order number?\n"
         "      state: collect_order\n"
         "  default_reply: How can I help?\n", encoding="utf-8")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runner.mock.server", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--token", TOKEN, "--agents", str(agents)],
-            stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/", timeout=0.5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the mock server did not start: " + log.read_text())
-    yield url
-    process.terminate()
-    process.wait(10)
-    assert TOKEN not in log.read_text(), "the server logged the token"
+    # On a port of its own choosing: a port picked here could be taken by a test running
+    # alongside before the server binds it.
+    served = start_mock(tmp_path_factory.mktemp("log"), "--token", TOKEN, "--agents", str(agents))
+    yield served.url
+    served.stop(signal.SIGTERM)
+    assert TOKEN not in served.output(), "the server logged the token"
 
 
 LIVE_SCENARIO = """
@@ -82,8 +58,8 @@ steps:
 def _live(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, url: str,
           *args: str) -> pytest.RunResult:
     monkeypatch.setenv("OSVI_API_TOKEN", TOKEN)
-    return pytester.runpytest_subprocess("--osvi-base-url", url, "--osvi-agent", "agent_Live1",
-                                         "-p", "no:cacheprovider", "-rA", *args)
+    return pytester.runpytest("--osvi-base-url", url, "--osvi-agent", "agent_Live1",
+                              "-p", "no:cacheprovider", "-rA", *args)
 
 
 def test_live_run_against_the_served_mock(pytester: pytest.Pytester, write: WriteScenario,
@@ -104,20 +80,19 @@ def test_wrong_token_is_an_unexpected_401(pytester: pytest.Pytester, write: Writ
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n")
     monkeypatch.setenv("OSVI_API_TOKEN", "wrong-token-1234")
-    result = pytester.runpytest_subprocess("--osvi-base-url", served_mock,
-                                           "--osvi-agent", "agent_Live1")
+    result = pytester.runpytest("--osvi-base-url", served_mock, "--osvi-agent", "agent_Live1")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*unexpected answer HTTP 401*"])
     assert "wrong-token-1234" not in result.stdout.str()
 
 
 def test_refused_connection_is_one_line(pytester: pytest.Pytester, write: WriteScenario,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+                                        monkeypatch: pytest.MonkeyPatch, refused_url: str) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n")
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = refused_url
     monkeypatch.setenv("OSVI_API_TOKEN", TOKEN)
-    result = pytester.runpytest_subprocess("--osvi-base-url", url, "--osvi-agent", "agent_X",
-                                           "--osvi-retries", "0")
+    result = pytester.runpytest("--osvi-base-url", url, "--osvi-agent", "agent_X",
+                                "--osvi-retries", "0")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "  00:0* step 1  customer    Hi",
@@ -132,7 +107,7 @@ def test_live_needs_an_agent(pytester: pytest.Pytester, write: WriteScenario,
                              served_mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n")
     monkeypatch.setenv("OSVI_API_TOKEN", TOKEN)
-    result = pytester.runpytest_subprocess("--osvi-base-url", served_mock)
+    result = pytester.runpytest("--osvi-base-url", served_mock)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*no agent to talk to: set `agent:` in the scenario, "
                                  "--osvi-agent, OSVI_AGENT_UUID or the ini option osvi_agent*"])

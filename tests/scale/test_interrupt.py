@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from tests.mock.serverproc import start_mock
+from tests.spawned import SPAWNED_PYTEST
 
 TOKEN = "scale-token-0123456789"
 
@@ -26,6 +26,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.spawns
 def test_ctrl_c_cancels_every_running_scenario_and_their_sessions_are_closed(
         tmp_path: Path) -> None:
     served = start_mock(tmp_path / "mock", env={"OSVI_MOCK_TOKEN": TOKEN})
@@ -35,9 +36,8 @@ def test_ctrl_c_cancels_every_running_scenario_and_their_sessions_are_closed(
                 f"scenario: Waits {n}\nsteps:\n  - customer: hello\n"
                 "  - inject_context: ready\n  - wait: 60s\n", encoding="utf-8")
         run = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir",
-             str(tmp_path), str(tmp_path), "--osvi-base-url", served.url,
-             "--osvi-agent", "agent_demo", "--osvi-max-wait", "60s",
+            [*SPAWNED_PYTEST, "--rootdir", str(tmp_path), str(tmp_path),
+             "--osvi-base-url", served.url, "--osvi-agent", "agent_demo", "--osvi-max-wait", "60s",
              "--osvi-concurrency", "3"],
             cwd=tmp_path, env={**os.environ, "OSVI_API_TOKEN": TOKEN},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -21,6 +21,7 @@ import pytest
 
 from runner.plugin.signals import interrupt_on_sigterm
 from tests.reliability.hostileserver import HostileServer, hostile_server
+from tests.spawned import SPAWNED_PYTEST
 
 TOKEN = "scale-token-0123456789"
 SLOW_SCENARIOS = 3
@@ -54,9 +55,8 @@ def _start(folder: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
         "scenario: Stuck\ncustomer: qa-stuck\nsteps:\n  - customer: hello\n"
         "  - customer: slow\n", encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(folder),
-         str(folder), "--osvi-base-url", url, "--osvi-agent", "agent_x",
-         "--junitxml", str(folder / "junit.xml"), *args],
+        [*SPAWNED_PYTEST, "--rootdir", str(folder), str(folder), "--osvi-base-url", url,
+         "--osvi-agent", "agent_x", "--junitxml", str(folder / "junit.xml"), *args],
         cwd=folder, env={**os.environ, "OSVI_API_TOKEN": TOKEN},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -65,6 +65,7 @@ def _all_waiting(server: HostileServer, run: subprocess.Popen[bytes]) -> Callabl
     return lambda: server.seen["slow"] == SLOW_SCENARIOS + 1 or run.poll() is not None
 
 
+@pytest.mark.spawns
 @pytest.mark.parametrize("concurrency", ["8", "1"])
 def test_sigterm_closes_sessions_writes_junit_and_the_summary(
         tmp_path: Path, server: HostileServer, concurrency: str) -> None:
@@ -98,6 +99,7 @@ def test_sigterm_closes_sessions_writes_junit_and_the_summary(
         assert "  sess-qa-stuck · customer qa-stuck: still open when the run ended" in text
 
 
+@pytest.mark.spawns
 def test_a_second_sigterm_ends_the_run_at_once(tmp_path: Path, server: HostileServer) -> None:
     run = _start(tmp_path, server.url, "--osvi-concurrency", "8")
     _wait_for(_all_waiting(server, run))

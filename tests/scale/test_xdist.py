@@ -40,6 +40,7 @@ SCENARIOS["conftest.py"] = """
     """
 
 
+@pytest.mark.spawns  # pytest-xdist starts worker processes
 @pytest.mark.parametrize("concurrency", ["1", "4"])
 def test_two_workers_report_every_scenario_once(
         pytester: pytest.Pytester, suite: WriteSuite,

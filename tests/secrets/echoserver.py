@@ -88,7 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
 def echo_server() -> Iterator[str]:
     """Serve on a free port of 127.0.0.1; yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the next poll: every 0.5 s by default, at each test's teardown.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

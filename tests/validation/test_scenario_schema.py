@@ -123,4 +123,4 @@ def test_validates_without_the_mock_agent_schema(tmp_path: Path,
         validation._validator.cache_clear()
         validation._mock_schema.cache_clear()
     assert [p.message for p in validate_document(data, "f")] == [
-        "unknown key 'anything' in `mock`"]
+        "mock: unknown key 'anything'"]

@@ -45,8 +45,8 @@ def test_unknown_top_level_key_replaces_the_missing_key_error() -> None:
           - customer: Hi
     """) == [f"{FILE}:2: unknown key 'stpes' at the top level of the scenario (did you mean "
              "'steps'?); use one of: scenario, description, tags, agent, customer, vars, "
-             "examples, mock, steps, finally, repeat, invariants, skip, xfail, timeout, "
-             "feature, story, owner, severity, links"]
+             "examples, mock, steps, finally, repeat, invariants, judge, skip, xfail, "
+             "timeout, feature, story, owner, severity, links"]
 
 
 def test_step_without_an_action() -> None:
@@ -321,7 +321,7 @@ def test_problem_inside_an_inline_mock_is_located() -> None:
           - customer: Hi
     """)
     assert len(found) == 1
-    assert found[0].startswith(f"{FILE}:3: unknown key 'default_replie'")
+    assert found[0].startswith(f"{FILE}:3: mock: unknown key 'default_replie'")
     assert "did you mean 'default_reply'?" in found[0]
 
 

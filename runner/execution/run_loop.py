@@ -1,0 +1,54 @@
+"""One event loop for a whole sequential run.
+
+Every scenario, its HTTP connections and the embedded mock share this loop, so
+connections are reused across scenarios instead of being opened (and a loop
+built and torn down) once per scenario. ``asyncio.Runner`` keeps Ctrl-C
+behaving as with ``asyncio.run``: the running scenario is cancelled and its
+clean-up (closing sessions) still runs. Python 3.10 has no ``Runner``; there a
+plain loop of our own serves, with ``run_until_complete``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class RunLoop:
+    def __init__(self) -> None:
+        runner_class = getattr(asyncio, "Runner", None)  # Python 3.11+
+        self._runner: Any = runner_class() if runner_class is not None else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._runner is not None:
+            result: T = self._runner.run(coroutine)
+            return result
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(coroutine)
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run ``closer`` in the loop before it closes (e.g. a connection pool's aclose)."""
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        async def close_all() -> None:
+            for closer in reversed(self._closers):
+                with contextlib.suppress(Exception):  # closing must not fail a finished run
+                    await closer()
+
+        try:
+            if self._closers:
+                self.run(close_all())
+        finally:
+            self._closers.clear()
+            if self._runner is not None:
+                self._runner.close()
+            elif self._loop is not None:
+                self._loop.close()
