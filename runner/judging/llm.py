@@ -235,7 +235,7 @@ class LLMClient:
                 f"{_short(request['messages'][-1]['content'], 200)!r}"))
         # The same question asked twice at once (scenarios side by side) is sent once.
         flight = (id(asyncio.get_running_loop()), key)
-        waiting = self._in_flight.get(flight)
+        waiting = self._in_flight.get(flight) if self.cache.reads else None  # `off`: always ask
         if waiting is not None:
             try:
                 return await asyncio.shield(waiting), True
