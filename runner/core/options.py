@@ -72,6 +72,9 @@ class Option:
         return f"{self.flag} {self.metavar}" if self.metavar else self.flag
 
 
+SEMANTIC_MODEL_ENV = "OSVI_SEMANTIC_MODEL"
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("target", "choice", "where scenarios run: the embedded mock, the live API, or `auto`: "
            "live when a base URL is set", flag="--osvi-target", default="auto",
@@ -139,6 +142,10 @@ OPTIONS: tuple[Option, ...] = (
            "the reports add the cost of the judge's calls to their token use",
            flag="--osvi-llm-prices", ini="osvi_llm_prices", metavar="IN/OUT",
            see="docs/regression.md"),
+    Option("semantic_model", "path", "the embedding model `similar_to` uses: a folder holding "
+           "`model.onnx` and `tokenizer.json`, or an installed package carrying them; nothing is "
+           "ever downloaded", flag="--osvi-semantic-model", ini="osvi_semantic_model",
+           env=SEMANTIC_MODEL_ENV, metavar="PATH_OR_NAME", see="docs/regression.md"),
     Option("transcripts", "path", "write one JSON transcript per scenario into DIR, for "
            "`osvi-scenarios diff`; old ones are removed first", flag="--osvi-transcripts",
            ini="osvi_transcripts", metavar="DIR", see="docs/regression.md"),

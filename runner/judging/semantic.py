@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from runner.core.options import SEMANTIC_MODEL_ENV
+
 INSTALL_HINT = "pip install 'osvi-scenarios[semantic]'"
-ENV_VAR = "OSVI_SEMANTIC_MODEL"
+ENV_VAR = SEMANTIC_MODEL_ENV
 DEFAULT_NAME = "all-MiniLM-L6-v2"
 MODEL_NAME = f"{DEFAULT_NAME} (int8 ONNX)"
 # all-MiniLM-L6-v2 was trained on inputs of at most 256 word pieces.

@@ -29,6 +29,7 @@ from runner.execution.run_loop import RunLoop
 from runner.execution.settings import SettingsError, settings_from
 from runner.execution.toolkit import ToolkitError, toolkit_from
 from runner.execution.transcript import ScenarioResult
+from runner.judging import semantic
 from runner.judging.judge import Judge, uses_judge
 from runner.language.loader import MockFileCache, load_scenarios
 from runner.language.model import Scenario
@@ -72,6 +73,11 @@ def configure(config: pytest.Config) -> None:
         toolkit = toolkit_from(values, env, timeout=settings.timeout)
     except (OptionValueError, SettingsError, ToolkitError) as error:
         raise pytest.UsageError(str(error)) from None
+    if values.get("semantic_model"):
+        try:
+            semantic.configure_model(str(values["semantic_model"]))
+        except semantic.SemanticUnavailable as error:
+            raise pytest.UsageError(f"--osvi-semantic-model: {error}") from None
     config.stash[SETTINGS] = settings
     config.stash[TOOLKIT] = toolkit
     if toolkit.transcripts is not None and not hasattr(config, "workerinput"):

@@ -94,7 +94,8 @@ def test_the_tables_defaults_are_the_librarys() -> None:
 
 
 def test_every_option_in_the_table_is_used() -> None:
-    used = {*SETTING_NAMES, *TOOLKIT_NAMES, "allow_outside_root", "token", "judge_key"}
+    used = {*SETTING_NAMES, *TOOLKIT_NAMES, "allow_outside_root", "token", "judge_key",
+            "semantic_model"}
     assert used == {item.name for item in OPTIONS}
 
 
@@ -208,3 +209,11 @@ def test_record_explains_a_bad_option_value(tmp_path: Path,
     assert code == 2
     assert err == ("osvi-scenarios record: --osvi-retries: 'many' is not a number from 0 to 10; "
                    "write e.g. --osvi-retries 2 (0 turns retries off)\n")
+
+
+def test_a_semantic_model_that_cannot_be_found_stops_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    missing = pytester.path / "no-such-model"
+    result = pytester.runpytest("--osvi-semantic-model", str(missing))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --osvi-semantic-model: *no-such-model*"])
