@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fnmatch
+import io
 import json
 import os
 import sys
@@ -280,10 +281,13 @@ def _run_check(args: argparse.Namespace) -> int:
     mock_files = MockFileCache(project_root(Path.cwd()),
                                allow_outside_root=bool(args.osvi_allow_outside_root))
     result = check_files(files, os.environ, mock_files)
+    # A problem may quote a value filled in from `{{ env.OSVI_API_TOKEN }}`: mask it.
+    out = io.StringIO()
     if args.format == "json":
-        _print_json(result.problems, sys.stdout, result.warnings)
+        _print_json(result.problems, out, result.warnings)
     else:
-        _print_text(result, sys.stdout)
+        _print_text(result, out)
+    sys.stdout.write(Redactor(environment_secrets(os.environ)).redact(out.getvalue()))
     return 1 if result.problems else 0
 
 
