@@ -144,8 +144,9 @@ OPTIONS: tuple[Option, ...] = (
            see="docs/regression.md"),
     Option("semantic_model", "path", "the embedding model `similar_to` uses: a folder holding "
            "`model.onnx` and `tokenizer.json`, or an installed package carrying them; nothing is "
-           "ever downloaded", flag="--osvi-semantic-model", ini="osvi_semantic_model",
-           env=SEMANTIC_MODEL_ENV, metavar="PATH_OR_NAME", see="docs/regression.md"),
+           "ever downloaded; `OSVI_SEMANTIC_MODEL` sets it too, checked where `similar_to` is "
+           "first used", flag="--osvi-semantic-model", ini="osvi_semantic_model",
+           metavar="PATH_OR_NAME", see="docs/regression.md"),
     Option("transcripts", "path", "write one JSON transcript per scenario into DIR, for "
            "`osvi-scenarios diff`; old ones are removed first", flag="--osvi-transcripts",
            ini="osvi_transcripts", metavar="DIR", see="docs/regression.md"),
