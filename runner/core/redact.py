@@ -174,6 +174,7 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
 class Redactor:
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         kept = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH})
+        self.secrets = tuple(kept)
         forms = {form for s in kept for form in _forms(s)}
         # Forms are found by substring search in the lower-cased text: C code, ~40x
         # faster than a regex alternation. Longest first, so the longest form at a
@@ -188,6 +189,11 @@ class Redactor:
         self._pattern = re.compile(_alternatives(forms), re.IGNORECASE) if forms else None
         self._letters = frozenset("".join(kept).lower() + "".join(kept).upper())
         self._cuttable = tuple(s for s in kept if len(s) > MIN_SECRET_LENGTH)
+
+    def joined(self, secrets: Iterable[str | None]) -> Redactor:
+        """This redactor, or a new one that also masks ``secrets`` when any is new."""
+        new = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH} - set(self.secrets)
+        return Redactor([*self.secrets, *new]) if new else self
 
     def redact(self, text: str) -> str:
         if not self._forms:

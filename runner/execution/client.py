@@ -1,8 +1,8 @@
 """A thin async client for the three OSVI Chat v1 endpoints.
 
 It records every exchange (request body, status, parsed body, timings) for the
-transcript and reports; it never records headers, so the token cannot leak
-through a recorded exchange.
+transcript and reports; it never records request headers, so the token cannot
+leak through a recorded exchange (the answer's headers are kept for ``expect``).
 
 It also decides what a failed request means. A request is sent again only when
 that cannot deliver a customer message twice: the connection failed before
@@ -44,6 +44,7 @@ from runner.execution.answer_limits import (
 from runner.execution.contract import contract_problem
 from runner.execution.exchange import Exchange, seconds_text
 from runner.execution.ratelimit import TokenBucket
+from runner.execution.raw_request import RawCall
 from runner.language.durations import format_duration
 
 DEFAULT_RETRIES = 2
@@ -174,7 +175,8 @@ class OsviClient:
         self.label = label or public_url(str(http.base_url)).rstrip("/")
         self.narrate: Narrate = _ignore
 
-    async def _attempt(self, exchange: Exchange) -> tuple[httpx.Response, bytes]:
+    async def _attempt(self, exchange: Exchange,
+                       raw: RawCall | None = None) -> tuple[httpx.Response, bytes]:
         """Send once and read the answer; raise _NothingSent when the connection failed
         before sending."""
         if self._limiter is not None:
@@ -184,7 +186,7 @@ class OsviClient:
         tick = time.perf_counter()
         try:
             # One limit for sending and reading: a body that trickles in forever is a timeout.
-            return await asyncio.wait_for(self._send(exchange), self._timeout)
+            return await asyncio.wait_for(self._send(exchange, raw), self._timeout)
         except AnswerTooLarge as error:
             raise UnusableAnswer(f"the HTTP {exchange.status} answer is larger than "
                                  f"{format_size(self._max_response)} (--osvi-max-response); "
@@ -196,10 +198,14 @@ class OsviClient:
         finally:
             exchange.elapsed = time.perf_counter() - tick
 
-    async def _send(self, exchange: Exchange) -> tuple[httpx.Response, bytes]:
+    async def _send(self, exchange: Exchange,
+                    raw: RawCall | None = None) -> tuple[httpx.Response, bytes]:
         """The request as ``post`` would send it, its answer read within the size limit."""
-        request = self._http.build_request("POST", exchange.path, json=exchange.body,
-                                           timeout=self._timeout)
+        if raw is None:
+            request = self._http.build_request("POST", exchange.path, json=exchange.body,
+                                               timeout=self._timeout)
+        else:
+            request = raw.build(self._http, exchange, self._timeout)
         response = await self._http.send(request, stream=True)
         try:
             return response, await read_within(response, self._max_response)
@@ -209,12 +215,14 @@ class OsviClient:
         finally:
             await response.aclose()  # drops the connection when the body was not read out
 
-    async def _post(self, path: str, body: dict[str, Any]) -> Exchange:
+    async def _post(self, path: str, body: dict[str, Any],
+                    raw: RawCall | None = None) -> Exchange:
         retry = 0
         while True:
-            exchange = Exchange("POST", path, body, started=time.time(), attempts=retry + 1)
+            method = raw.method if raw is not None else "POST"
+            exchange = Exchange(method, path, body, started=time.time(), attempts=retry + 1)
             try:
-                response, content = await self._attempt(exchange)
+                response, content = await self._attempt(exchange, raw)
             except _NothingSent as failure:
                 if retry < self._retries:
                     retry += 1
@@ -244,13 +252,14 @@ class OsviClient:
             if self._on_answer is not None:
                 # Before the checks: an answer that drifts still names the session it opened.
                 self._on_answer(exchange)
-            self._check(exchange)
+            self._check(exchange, contract=raw is None)
             return exchange
 
     def _record(self, exchange: Exchange, response: httpx.Response, content: bytes) -> None:
         exchange.status = response.status_code
         exchange.text = content.decode("utf-8", errors="replace")
         exchange.retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        exchange.headers = {name.lower(): value for name, value in response.headers.items()}
         try:
             exchange.data = parse_json(exchange.text) if exchange.text else None
         except TooDeep as error:  # whatever the status: nothing may walk it
@@ -259,14 +268,16 @@ class OsviClient:
         except ValueError:
             exchange.data = None
 
-    def _check(self, exchange: Exchange) -> None:
-        """Refuse an answer that cannot be judged (a non-2xx one is judged as an error)."""
+    def _check(self, exchange: Exchange, *, contract: bool = True) -> None:
+        """Refuse an answer that cannot be judged (a non-2xx one is judged as an error).
+
+        ``contract=False`` for a raw request: its answer is checked as it came."""
         assert exchange.status is not None
-        if exchange.ok and exchange.data is None:
+        if exchange.ok and exchange.data is None and contract:
             problem = _json_problem(exchange.status, exchange.text)
             if problem:
                 raise UnusableAnswer(problem, exchange)
-        if self._contract and exchange.data is not None:
+        if self._contract and contract and exchange.data is not None:
             problem = contract_problem(exchange.method, exchange.path, exchange.status,
                                        exchange.data)
             if problem:
@@ -292,6 +303,11 @@ class OsviClient:
     async def inject_context(self, session_id: str, context: str) -> Exchange:
         return await self._post(_session_path(session_id, "inject_context"),
                                 {"context": context})
+
+    async def raw(self, call: RawCall) -> Exchange:
+        """A ``request:`` step's call: sent as written, with the same retries and limits,
+        its answer not held to the API contract."""
+        return await self._post(call.path, call.recorded_body(), call)
 
 
 def _ignore(line: str) -> None:

@@ -6,7 +6,7 @@ The client fills it in; the transcript, expectations and reports read it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner.core.text import flat, shorten
@@ -31,6 +31,8 @@ class Exchange:
     text: str = ""  # the raw body, for non-JSON answers
     retry_after: float | None = None  # seconds, when the answer asked to come back later
     attempts: int = 1  # how many times the request was sent or tried
+    # The answer's headers, names lower-cased; never the request's, which carry the token.
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -19,9 +19,17 @@ from runner.execution.conversation_judge import judge_conversation
 from runner.execution.exchange import Exchange
 from runner.execution.expectations import check_expectations
 from runner.execution.hygiene import tidy_sessions
-from runner.execution.invariants import Invariants
+from runner.execution.invariants import (
+    DEFAULT_CONTEXT_WORDS,
+    DEFAULT_LEAK_SIMILARITY,
+    Invariants,
+)
 from runner.execution.judge_turns import conversation_turns
+from runner.execution.raw_request import RawRequestError
+from runner.execution.raw_steps import send_raw, uses_own_token
 from runner.execution.scoring import StepScorer
+from runner.execution.simulation import Simulation
+from runner.execution.simulation import title as simulation_title
 from runner.execution.targets import DEFAULT_MOCK_AGENT, Connection, Target
 from runner.execution.transcript import Entry, EntryKind, Mismatch, ScenarioResult, StepRecord
 from runner.judging.judge import Judge, JudgeError
@@ -33,9 +41,11 @@ from runner.language.durations import (
     written,
 )
 from runner.language.mock_variants import mock_for_run
-from runner.language.model import Scenario, Step, step_title
+from runner.language.model import BUILTIN_VARS, Scenario, Step, step_title
+from runner.language.paths import ABSENT, lookup
 from runner.language.patterns import PatternTimeout
 from runner.language.templating import UndefinedVariable, render, render_tree, uses_env
+from runner.language.var_order import fill_names
 from runner.language.yamlsrc import display_path
 
 SAVE_FIELDS = ("session_id", "reply", "state", "mode", "help_requested", "active_human",
@@ -85,6 +95,10 @@ class ScenarioRun:
                                 if customer and not self._fresh_customer
                                 else new_customer_id())
         self.variables["customer"] = self.result.customer
+        # `vars` may use the built-in names, known only now (`{{ env.X }}` waits for its step).
+        builtins = {name: self.variables[name] for name in BUILTIN_VARS}
+        for name in self.scenario.variables:
+            self.variables[name] = fill_names(self.variables[name], builtins)
 
     async def run(self) -> ScenarioResult:
         """Run every step, then the ``finally`` steps; never raises for a scenario problem."""
@@ -141,11 +155,32 @@ class ScenarioRun:
     async def _run_block(self, steps: tuple[Step, ...], connection: Connection, *,
                          stop_on_failure: bool) -> None:
         for step in steps:
-            record = await self._run_step(step, connection)
+            record = (await self._simulate(step, connection) if step.action == "simulate"
+                      else await self._run_step(step, connection))
             if record.outcome != "passed":
                 self.result.fail(record)
                 if stop_on_failure:
                     return
+
+    async def _simulate(self, step: Step, connection: Connection) -> StepRecord:
+        """A ``simulate:`` step: its turns run through :meth:`_run_step`, one by one."""
+        try:
+            spec = render_tree(step.value, self.variables, self.env)
+        except UndefinedVariable as error:
+            record = StepRecord(step, simulation_title(step.value), started=time.time(),
+                                stopped=time.time(), outcome="broken")
+            record.cause = f"{step.ref} ({record.title}): {error}"
+            self.result.steps.append(record)
+            return record
+        if "probe" in spec:  # a probe is there to catch leaks: check for them on every turn
+            if self.invariants.whisper_similarity is None:
+                self.invariants.whisper_similarity = DEFAULT_LEAK_SIMILARITY
+            if self.invariants.context_words is None:
+                self.invariants.context_words = DEFAULT_CONTEXT_WORDS
+        simulation = Simulation(step, spec, self.result,
+                                lambda turn: self._run_step(turn, connection), self._note,
+                                self._judge, int(spec.get("seed", self._run_number)))
+        return await simulation.run()
 
     def _note(self, kind: EntryKind, text: str | None, step: Step, detail: str = "") -> None:
         at = time.perf_counter() - self._t0
@@ -164,7 +199,7 @@ class ScenarioRun:
                 await self._wait(step, value, connection, record)
             else:
                 await self._call(step, value, connection, record)
-        except (StepBroken, PatternTimeout) as error:
+        except (StepBroken, PatternTimeout, RawRequestError) as error:
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
         except TransportError as error:
             record.exchange = error.exchange
@@ -204,20 +239,24 @@ class ScenarioRun:
         # A customer message names a session only when the step says so; the API
         # otherwise resolves the customer's active session itself.
         session = explicit if step.action == "customer" else explicit or self.session_id
-        if step.action != "customer" and session is None:
+        raw = step.action == "request"
+        if not raw and step.action != "customer" and session is None:
             raise StepBroken("no session yet: run a `customer` step first or give `session_id:`")
         previous = self.session_id
-        exchange = await self._send(step.action, value, session, connection)
+        if raw:
+            exchange = await send_raw(value, self.env, connection.client)
+        else:
+            exchange = await self._send(step.action, value, session, connection)
         record.exchange = exchange
         if (exchange.status == 401 and self.target.kind == "live"
-                and not _expects_status(expect, 401)):
+                and not _expects_status(expect, 401) and not uses_own_token(step, value)):
             self.result.token_refused = f"{step.ref} of {self.scenario.test_name!r}"
         self._narrate(step, value, exchange)
-        if not exchange.ok and "error" not in expect:
+        if not exchange.ok and "error" not in expect and "status" not in expect:
             self._note("error", exchange.describe_error(), step)
             raise StepBroken(f"unexpected answer {exchange.describe_error()} "
                              f"from {exchange.method} {exchange.path}")
-        if exchange.ok and not exchange.payload:
+        if exchange.ok and not exchange.payload and not raw:
             raise StepBroken(f"HTTP {exchange.status} answer has no `data` object: "
                              f"{exchange.text[:200]!r}")
         # The judge sees every turn so far; this step's reply is the one under test.
@@ -284,7 +323,14 @@ class ScenarioRun:
         missing = []
         data = exchange.payload
         for name, field in step.save.items():
-            if field in data:
+            if "." in field:  # a path from the top of the body: `data.session_id`
+                found = lookup(exchange.data, field)
+                if found is not ABSENT:
+                    self.variables[name] = found
+                    continue
+                missing.append(Mismatch(f"save.{name}", f"a value at `{field}` to save",
+                                        "(not in the answer)"))
+            elif field in data:
                 self.variables[name] = data[field]
             else:
                 missing.append(Mismatch(f"save.{name}", f"a `{field}` field to save",
@@ -297,10 +343,15 @@ class ScenarioRun:
         ms = format_duration(exchange.elapsed)
         text = None if value is None else _text(value)
         action = step.action
+        if action == "request":  # never the value itself: it may hold a token
+            self._note("command", f"{value.get('method')} {value.get('path')}", step,
+                       f"→ HTTP {exchange.status} · {ms}")
+            return
         # A refused message says so on its own line, as whispers and commands do.
         refused = "" if exchange.ok else self._outcome(exchange)
         if action == "customer":
-            self._note("customer", text, step, refused)
+            marks = ("simulated" if step.turn else "", refused)  # written by `simulate:`
+            self._note("customer", text, step, " · ".join(m for m in marks if m))
             if exchange.ok:
                 facts = [f"state {data.get('state')}", f"mode {data.get('mode')}"]
                 if data.get("help_requested"):

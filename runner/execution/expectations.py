@@ -6,6 +6,7 @@ that went wrong in a step at once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from runner.execution.exchange import Exchange
@@ -13,6 +14,7 @@ from runner.execution.scoring import collect
 from runner.execution.transcript import MISSING, Mismatch, Score, show_value
 from runner.language.durations import DurationError, format_duration, parse_duration
 from runner.language.matchers import Scorer, compile_list_matcher, compile_text_matcher
+from runner.language.paths import ABSENT, lookup
 
 
 class _AnswerChecker:
@@ -121,9 +123,10 @@ async def check_expectations(expect: dict[str, Any], exchange: Exchange,
                                           exchange.upstream.get("state", MISSING))
             if mismatch:
                 found.append(mismatch)
+    found.extend(await _check_anywhere(expect, exchange, checker))
     if exchange.ok:
         data = exchange.payload
-        for key in ("reply", "state", "active_human"):
+        for key in ("reply", "state", "active_human", "command"):
             if key in expect:
                 mismatch = await checker.text(key, expect[key], data.get(key, MISSING))
                 if mismatch:
@@ -153,6 +156,40 @@ async def check_expectations(expect: dict[str, Any], exchange: Exchange,
         if exchange.elapsed > budget:
             found.append(Mismatch("within", f"an answer within {format_duration(budget)}",
                                   f"answered in {format_duration(exchange.elapsed)}"))
+    return found
+
+
+def _as_text(value: Any) -> Any:
+    """A JSON number, boolean, list or object as its JSON text, so text matchers apply."""
+    if value is MISSING or value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_spec(spec: Any) -> Any:
+    """A plain number or boolean written (or filled in) as a matcher is its JSON text."""
+    return json.dumps(spec) if isinstance(spec, (bool, int, float)) else spec
+
+
+async def _check_anywhere(expect: dict[str, Any], exchange: Exchange,
+                          checker: _AnswerChecker) -> list[Mismatch]:
+    """``status``, ``data:``/``body:`` paths and ``headers:``, on a success or an error answer."""
+    found = []
+    if "status" in expect and str(expect["status"]) != str(exchange.status):
+        found.append(Mismatch("status", str(expect["status"]), show_value(exchange.status)))
+    paths = [("data", path, spec) for path, spec in (expect.get("data") or {}).items()]
+    paths += [("body", path, spec) for path, spec in (expect.get("body") or {}).items()]
+    for group, path, spec in paths:  # `body` is `data` under the name a request step uses
+        actual = lookup(exchange.data, str(path))
+        mismatch = await checker.text(f"{group}.{path}", _as_spec(spec),
+                                      MISSING if actual is ABSENT else _as_text(actual))
+        if mismatch:
+            found.append(mismatch)
+    for name, spec in (expect.get("headers") or {}).items():
+        actual = exchange.headers.get(str(name).lower(), MISSING)
+        mismatch = await checker.text(f"headers.{name}", _as_spec(spec), actual)
+        if mismatch:
+            found.append(mismatch)
     return found
 
 

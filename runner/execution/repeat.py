@@ -15,6 +15,7 @@ could not change it; when they could, the scenario is broken, never failed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +33,7 @@ MAX_RUNS = 100
 class Plan:
     runs: int
     min_pass_rate: float
+    confidence: float | None = None  # decide on the Wilson interval's lower bound
 
 
 def plan(scenario: Scenario, runs_option: int | None) -> Plan | None:
@@ -41,16 +43,18 @@ def plan(scenario: Scenario, runs_option: int | None) -> Plan | None:
     if runs <= 1:
         return None
     threshold = spec.min_pass_rate if spec and spec.min_pass_rate is not None else 1.0
-    return Plan(runs, threshold)
+    return Plan(runs, threshold, spec.confidence if spec else None)
 
 
-def aggregate(runs: list[ScenarioResult], min_pass_rate: float) -> ScenarioResult:
+def aggregate(runs: list[ScenarioResult], how: Plan) -> ScenarioResult:
     """One result for all runs: it passes when enough runs passed.
 
     It shows (conversation, steps, failure) the first run that did not pass
     when the scenario fails, else the first run that passed.
     """
-    repetition = Repetition(runs, min_pass_rate)
+    repetition = Repetition(runs, how.min_pass_rate, how.confidence, how.runs)
+    if len(runs) < how.runs:
+        repetition.stop_reason = repetition.settled()
     not_passed = [run for run in runs if run.outcome != "passed"]
     if repetition.ok:
         shown = next(run for run in runs if run.outcome == "passed") if repetition.passed \
@@ -78,17 +82,47 @@ def aggregate(runs: list[ScenarioResult], min_pass_rate: float) -> ScenarioResul
 
 
 async def run_repeated(scenario: Scenario, make_target: Callable[[], Target],
-                       env: Mapping[str, str], how: Plan, **options: Any) -> ScenarioResult:
-    """Run ``scenario`` ``how.runs`` times, one after the other, and aggregate the results.
+                       env: Mapping[str, str], how: Plan, concurrency: int = 1,
+                       **options: Any) -> ScenarioResult:
+    """Run ``scenario`` up to ``how.runs`` times and aggregate the results.
 
-    One run at a time: against a live API the runs of one scenario should not
-    compete with each other (other scenarios may run alongside).
+    No new run starts once the verdict cannot change (runs already under way
+    finish). With ``concurrency`` 1, one run at a time: against a live API the
+    runs of one scenario should not compete with each other (other scenarios
+    may run alongside); above 1, up to that many runs at once.
     """
-    runs = []
-    for number in range(1, how.runs + 1):
-        runs.append(await run_scenario(scenario, make_target(), env, run_number=number,
-                                       fresh_customer=True, **options))
-    return aggregate(runs, how.min_pass_rate)
+    results: dict[int, ScenarioResult] = {}
+
+    async def one(number: int) -> None:
+        results[number] = await run_scenario(scenario, make_target(), env, run_number=number,
+                                             fresh_customer=True, **options)
+
+    def settled() -> bool:
+        # Runs may finish out of order: judge the unbroken prefix 1..k.
+        made: list[ScenarioResult] = []
+        while len(made) + 1 in results:
+            made.append(results[len(made) + 1])
+        return Repetition(made, how.min_pass_rate, how.confidence,
+                          how.runs).settled() is not None
+
+    started = 0
+    running: set[asyncio.Task[None]] = set()
+    try:
+        while started < how.runs or running:
+            while started < how.runs and len(running) < max(1, concurrency) and not settled():
+                started += 1
+                running.add(asyncio.ensure_future(one(started)))
+            if not running:
+                break
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a run's own exception (cancellation, a bug) is the scenario's
+    finally:
+        for task in running:  # a time limit or Ctrl-C on the scenario ends its runs too
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    return aggregate([results[n] for n in sorted(results)], how)
 
 
 def where_it_failed(run: ScenarioResult) -> str:

@@ -11,6 +11,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runner.core.pass_statistics import (
+    DEFAULT_CONFIDENCE,
+    lower_bound,
+    percent,
+    wilson_interval,
+)
 from runner.core.text import shorten
 from runner.execution.exchange import Exchange
 from runner.judging.scores import shown
@@ -124,6 +130,25 @@ class StepRecord:
 
 
 @dataclass
+class SimulationRecord:
+    """What a ``simulate:`` step did: who played the customer, the seed, why it stopped."""
+
+    ref: str  # `step 3`
+    who: str  # `probe internal_notes`, or `persona "…"`
+    goal: str
+    seed: int
+    turns: int = 0
+    stopped: str = ""
+    goal_reached: bool | None = None  # None: nothing to reach (a probe, no stop_when)
+    leak: str = ""  # a probe's finding: where and with what message
+
+    def describe(self) -> str:
+        """``step 3 probe supervisor · seed 1 · 4 turns · stopped: …``."""
+        return (f"{self.ref} {self.who} · seed {self.seed} · {self.turns} "
+                f"turn{'' if self.turns == 1 else 's'} · stopped: {self.stopped}")
+
+
+@dataclass
 class ScenarioResult:
     scenario: Scenario
     target: str
@@ -143,6 +168,7 @@ class ScenarioResult:
     token_refused: str | None = None
     # What the LLM judge's calls used (a repeated scenario: all its runs).
     llm_usage: TokenUsage = field(default_factory=TokenUsage)
+    simulations: list[SimulationRecord] = field(default_factory=list)  # its `simulate:` steps
 
     @property
     def failed_step(self) -> StepRecord | None:
@@ -207,6 +233,15 @@ class StepRate:
 class Repetition:
     runs: list[ScenarioResult]
     min_pass_rate: float
+    # Decide on the Wilson interval's lower bound instead of the share of runs.
+    confidence: float | None = None
+    planned: int = 0  # runs planned; more than were made when the verdict settled early
+    stop_reason: str | None = None  # why the runs stopped before `planned`
+
+    @property
+    def total(self) -> int:
+        """The runs planned (the verdict is over these, even when fewer were needed)."""
+        return max(self.planned, len(self.runs))
 
     @property
     def passed(self) -> int:
@@ -218,24 +253,53 @@ class Repetition:
         return sum(1 for run in self.runs if run.not_judged)
 
     @property
+    def judged(self) -> int:
+        return len(self.runs) - self.not_judged
+
+    @property
     def rate(self) -> float:
         """The pass rate of the judged runs."""
-        judged = len(self.runs) - self.not_judged
-        return self.passed / judged if judged else 0.0
+        return self.passed / self.judged if self.judged else 0.0
 
     @property
     def needed(self) -> int:
-        """How many runs must pass (the threshold, rounded up to whole runs)."""
-        return math.ceil(self.min_pass_rate * len(self.runs) - 1e-9)
+        """How many of the planned runs must pass (the threshold, rounded up to whole runs)."""
+        return math.ceil(self.min_pass_rate * self.total - 1e-9)
+
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.passed, self.judged,
+                               self.confidence or DEFAULT_CONFIDENCE)
 
     @property
     def ok(self) -> bool:
-        return self.passed >= self.needed
+        return _verdict(self, self.passed, self.judged, self.not_judged) == "ok"
 
     @property
     def undecided(self) -> bool:
         """Not enough runs passed, but the runs the judge could not judge would decide it."""
-        return not self.ok and self.passed + self.not_judged >= self.needed
+        return _verdict(self, self.passed, self.judged, self.not_judged) == "undecided"
+
+    def settled(self) -> str | None:
+        """Why the runs still to come cannot change the verdict; None while they can."""
+        left = self.total - len(self.runs)
+        if left <= 0:
+            return None
+        passed, judged, not_judged = self.passed, self.judged, self.not_judged
+        verdicts = {_verdict(self, passed + p, judged + p + f, not_judged + left - p - f)
+                    for p in range(left + 1) for f in range(left + 1 - p)}
+        if len(verdicts) > 1:
+            return None
+        if self.confidence is None:
+            return (f"{passed} passed, the {self.needed} needed" if verdicts == {"ok"}
+                    else f"{len(self.runs) - passed} did not pass: "
+                         f"{self.needed} passes are out of reach")
+        low = lower_bound(passed, judged + left, self.confidence)
+        if verdicts == {"ok"}:
+            return (f"the lower bound stays at or above {percent(self.min_pass_rate)} "
+                    f"(at least {percent(low)}) whatever the other runs give")
+        best = lower_bound(passed + left, judged + left, self.confidence)
+        return (f"the lower bound stays below {percent(self.min_pass_rate)} "
+                f"(at most {percent(best)}) even if every other run passes")
 
     def summary(self) -> str:
         """``4/5 runs passed (80%; needs at least 80%)``."""
@@ -245,10 +309,39 @@ class Repetition:
         counts["not judged"] = self.not_judged
         parts = [f"{self.passed}/{total} runs passed"]
         parts += [f"{n} {outcome}" for outcome, n in counts.items() if n]
-        need = f"needs at least {round(self.min_pass_rate * 100)}%"
-        judged = total - self.not_judged
+        judged = self.judged
         rate = _percent(self.passed, judged) + (f" of {judged} judged" if self.not_judged else "")
+        if self.confidence is None:
+            need = f"needs at least {round(self.min_pass_rate * 100)}%"
+        else:
+            low, high = self.interval()
+            rate += f", {percent(self.confidence)} interval {percent(low)}-{percent(high)}"
+            need = f"needs a lower bound of at least {percent(self.min_pass_rate)}"
         return f"{', '.join(parts)} ({rate}; {need})"
+
+    def statistics(self) -> str:
+        """``95% interval 38%-96% · pass^5 33% (rate^5) · all 5 passed: no``."""
+        low, high = self.interval()
+        k = len(self.runs)
+        every = "yes" if self.passed == k else "no"
+        return (f"{percent(self.confidence or DEFAULT_CONFIDENCE)} interval "
+                f"{percent(low)}-{percent(high)} · pass^{k} {percent(self.rate ** k)} "
+                f"(rate^{k}) · all {k} passed: {every}")
+
+    def stopping(self) -> str:
+        """How many runs were made, and why no more: ``ran 4 of 10: 4 passed, ...``."""
+        made = f"ran {len(self.runs)} of {self.total}"
+        return f"{made}: stopped early, {self.stop_reason}" if self.stop_reason else made
+
+    def properties(self) -> list[tuple[str, str]]:
+        """The statistics as JUnit properties."""
+        low, high = self.interval()
+        k = len(self.runs)
+        return [("pass_rate_interval", f"{low:.3f}-{high:.3f}"),
+                ("pass_rate_confidence", f"{self.confidence or DEFAULT_CONFIDENCE:g}"),
+                (f"pass^{k}", f"{self.rate ** k:.3f}"),
+                ("all_runs_passed", "true" if self.passed == k else "false"),
+                ("runs_made", self.stopping())]
 
     def step_rates(self) -> list[StepRate]:
         steps = self.runs[0].scenario.all_steps() if self.runs else ()
@@ -271,6 +364,19 @@ class Repetition:
             rates.append(StepRate(step, title or _planned(step), passed, failed, missing,
                                   len(self.runs)))
         return rates
+
+
+def _verdict(repetition: Repetition, passed: int, judged: int, not_judged: int) -> str:
+    """"ok", "undecided" (the runs the judge could not judge would decide) or "failed"."""
+    def ok(passes: int, out_of: int) -> bool:
+        if repetition.confidence is None:
+            return passes >= repetition.needed
+        return lower_bound(passes, out_of, repetition.confidence) >= \
+            repetition.min_pass_rate - 1e-9
+
+    if ok(passed, judged):
+        return "ok"
+    return "undecided" if ok(passed + not_judged, judged + not_judged) else "failed"
 
 
 def _record_of(run: ScenarioResult, step: Step) -> StepRecord | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.core.errors import Problem
+from runner.core.pass_statistics import lower_bound, percent, runs_to_reach
 from runner.core.suggest import did_you_mean
 from runner.language.durations import DurationError, parse_duration, written
 from runner.language.locate import child, dedupe, line_in, show, yaml_inline
@@ -45,6 +46,8 @@ _FIELD_ON: dict[str, frozenset[str]] = {
     "within": API_ACTIONS,
     "session_id": API_ACTIONS,
     "command": SUPPORT_ENDPOINT_ACTIONS,
+    "status": frozenset({"request"}),
+    "body": frozenset({"request"}),
 }
 
 # What each action's answer holds, to say WHY a field cannot be checked there.
@@ -57,6 +60,7 @@ _ANSWERS = {
     "end": "the support API answers only state, session_id and command",
     "close": "the support API answers only state, session_id and command",
     "inject_context": "the inject_context API answers only session_id and context",
+    "request": "a raw request's answer is checked as it came, by `status`, `body` and `headers`",
 }
 
 _VARIABLE_FIX = "define it under `vars:`, in every `examples` row, or `save:` it in an earlier step"
@@ -128,6 +132,7 @@ class _DocumentChecker:
         self.check_durations()
         self.check_variables()
         self.check_mock()
+        self.check_repeat()
 
     # (f) examples rows ------------------------------------------------------------------
 
@@ -195,6 +200,13 @@ class _DocumentChecker:
                          f"a `wait` step makes no API call, so there is nothing to {verb}",
                          f"move `{part}:` to the step before or after the wait")
                 continue
+            if action == "simulate":
+                self.add((*step.path, part),
+                         f"a `simulate` step makes its own turns, so `{part}:` has no answer "
+                         "to apply to",
+                         "write `stop_when:` inside `simulate:`, or rules for every turn under "
+                         "`invariants:`")
+                continue
             for key, value in block.items():
                 target = key if part == "expect" else value
                 allowed = _FIELD_ON.get(str(target))
@@ -215,12 +227,20 @@ class _DocumentChecker:
 
     def check_matchers(self, step: _Step) -> None:
         expect = step.spec.get("expect")
+        base = (*step.path, "expect")
+        simulate = step.spec.get("simulate")
+        if isinstance(simulate, dict):  # its `stop_when` is an expect block too
+            expect, base = simulate.get("stop_when"), (*step.path, "simulate", "stop_when")
         if not isinstance(expect, dict):
             return
-        base = (*step.path, "expect")
-        for key in ("reply", "state", "active_human"):
+        for key in ("reply", "state", "active_human", "command"):
             if key in expect:
                 self.compile((*base, key), expect[key], text=True)
+        for group in ("data", "body", "headers"):  # {path or header name: text matcher}
+            entries = expect.get(group)
+            for name, spec in entries.items() if isinstance(entries, dict) else ():
+                if not isinstance(spec, (bool, int, float)):  # those compare as JSON text
+                    self.compile((*base, group, name), spec, text=True)
         if "context" in expect:
             self.compile((*base, "context"), expect["context"], text=False)
         error = expect.get("error")
@@ -253,6 +273,27 @@ class _DocumentChecker:
                      "choose another name, e.g. env_value")
 
     # (e) durations ----------------------------------------------------------------------
+
+    def check_repeat(self) -> None:
+        """``repeat.confidence`` that no number of passing runs could satisfy."""
+        repeat = self.data.get("repeat")
+        if not isinstance(repeat, dict):
+            return
+        runs, rate = repeat.get("runs"), repeat.get("min_pass_rate", 1)
+        confidence = repeat.get("confidence")
+        if not (isinstance(runs, int) and isinstance(rate, (int, float))
+                and isinstance(confidence, (int, float)) and 0 < confidence < 1):
+            return  # the schema words these
+        if lower_bound(runs, runs, confidence) >= rate - 1e-9:
+            return
+        enough, best = runs_to_reach(rate, confidence), lower_bound(runs, runs, confidence)
+        self.add(("repeat", "confidence"),
+                 f"`repeat` can never pass: even {runs}/{runs} passing runs give a "
+                 f"{percent(confidence)} lower bound of {percent(best)}, "
+                 f"below min_pass_rate {rate:g}",
+                 (f"write `runs: {enough}` or more, or a lower min_pass_rate" if enough else
+                  "write a min_pass_rate below 1 (the lower bound never reaches 1)")
+                 + " or a lower confidence")
 
     def check_durations(self) -> None:
         paths: list[tuple[str | int, ...]] = [("timeout",)]
@@ -287,6 +328,7 @@ class _DocumentChecker:
         if isinstance(rows, list):
             # Keys missing from some rows are reported by check_examples, once.
             names |= {str(k) for row in rows if isinstance(row, dict) for k in row if k != "id"}
+            names.add("id")  # every row has one: written, or made from its values
         return names
 
     def check_variables(self) -> None:
@@ -397,6 +439,8 @@ def _actions_text(actions: frozenset[str]) -> str:
 def _expect_instead(key: str, value: Any, action: str) -> str:
     """What to write instead of an expectation the action cannot observe."""
     written = f"{key}: {yaml_inline(value)}" if isinstance(value, (str, bool)) else key
+    if action == "request":
+        return f"check it by its path, e.g. `body: {{data.{key}: ...}}`"
     if key == "reply":
         if action == "whisper":
             return ("a whisper shapes the agent's NEXT reply: check `reply` on the next "
@@ -408,6 +452,11 @@ def _expect_instead(key: str, value: Any, action: str) -> str:
         return "check `active_human` on the `takeover` step"
     if key == "context":
         return "check `context` on an `inject_context` step"
+    if key in ("status", "body"):
+        return (f"`{key}` is for `request` steps; on other steps check `error: {{status: ...}}` "
+                "or `data: {path: ...}`")
+    if key == "command":
+        return "check `command` on a support step (takeover, tell, whisper, operator, end, close)"
     return f"check `{key}` on a step that makes an API call"
 
 

@@ -31,6 +31,7 @@ from runner.language.templating import (
     render_tree,
     uses_env,
 )
+from runner.language.var_order import VariableCycle, resolve_variables
 from runner.language.yamlsrc import YList, YMap, display_path, load_documents, read_text
 
 __all__ = ["MockFileCache", "ScenarioWarning", "load_scenarios"]
@@ -139,6 +140,8 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             if row_id in seen_ids:
                 row_id = f"{row_id}-{number}"
             seen_ids.add(row_id)
+            variables.setdefault("id", row_id)  # `{{ id }}` names the row, unless a var is `id`
+        variables = _in_order(variables, data, path)
         name = str(render(str(data["scenario"]), variables, env))
         rendered_mock = (render_tree(mock, variables, env, keep=MOCK_TURN_NAMES)
                          if mock is not None else None)
@@ -173,6 +176,7 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             repeat=_repeat(data.get("repeat")),
             invariants=_invariants(data.get("invariants")),
             judge=_conversation_judge(data),
+            targets=tuple(str(t) for t in data.get("targets") or ()),
         ))
     return built
 
@@ -182,6 +186,20 @@ class _Refused(Exception):
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
+
+
+def _in_order(variables: dict[str, Any], data: YMap, path: Path) -> dict[str, Any]:
+    """``vars`` that use other variables, filled in; a cycle is refused at its line."""
+    try:
+        return resolve_variables(variables)
+    except VariableCycle as cycle:
+        first = cycle.chain[0]
+        table = data.get("vars")
+        line = table.line_of(first) if isinstance(table, YMap) and first in table else (
+            data.line_of("vars") if "vars" in data else data.line_of("examples"))
+        raise _Refused(Problem(
+            str(path), line, f"variables use each other in a circle: {cycle}",
+            "give one of them a value that uses none of the others")) from None
 
 
 def _timeout(data: YMap, variables: Mapping[str, Any], env: Mapping[str, str],
@@ -224,9 +242,10 @@ def _conversation_judge(data: YMap) -> ConversationJudge | None:
 def _repeat(spec: Any) -> RepeatSpec | None:
     if not isinstance(spec, dict):
         return None
-    rate = spec.get("min_pass_rate")
+    rate, confidence = spec.get("min_pass_rate"), spec.get("confidence")
     return RepeatSpec(runs=int(spec.get("runs", 1)),
-                      min_pass_rate=float(rate) if rate is not None else None)
+                      min_pass_rate=float(rate) if rate is not None else None,
+                      confidence=float(confidence) if confidence is not None else None)
 
 
 def _reason(value: Any, default: str) -> str | None:

@@ -14,14 +14,15 @@ from runner.core.text import flat, shorten
 
 ACTIONS = (
     "customer", "takeover", "tell", "whisper", "operator", "end", "close",
-    "inject_context", "wait",
+    "inject_context", "wait", "simulate", "request",
 )
 SUPPORT_COMMANDS = ("takeover", "tell", "whisper", "end", "close")
 # Actions sent to the support endpoint: its commands and plain operator messages.
 SUPPORT_ENDPOINT_ACTIONS = frozenset({*SUPPORT_COMMANDS, "operator"})
 # Actions that need a session to exist already.
 SESSION_ACTIONS = SUPPORT_ENDPOINT_ACTIONS | {"inject_context"}
-API_ACTIONS = frozenset(ACTIONS) - {"wait"}
+# `simulate` makes its calls as turns of its own (runner/execution/simulation.py).
+API_ACTIONS = frozenset(ACTIONS) - {"wait", "simulate"}
 BUILTIN_VARS = ("customer", "agent", "scenario", "run_id")
 
 # "judge": the scenario-level judge, which reports show as a final step.
@@ -40,13 +41,15 @@ class Step:
     expect: dict[str, Any] = field(default_factory=dict)
     save: dict[str, str] = field(default_factory=dict)
     session_id: str | None = None
+    turn: int = 0  # > 0: a turn a `simulate:` step made (simulated customer or operator)
 
     @property
     def ref(self) -> str:
-        """``step 3``, ``finally step 1`` or ``judge``: how reports name this step."""
+        """``step 3``, ``step 3 turn 2``, ``finally step 1`` or ``judge``: how reports name it."""
         if self.block == "judge":
             return "judge"
-        return f"step {self.index}" if self.block == "steps" else f"finally step {self.index}"
+        base = f"step {self.index}" if self.block == "steps" else f"finally step {self.index}"
+        return f"{base} turn {self.turn}" if self.turn else base
 
     @property
     def is_api_call(self) -> bool:
@@ -66,6 +69,7 @@ class RepeatSpec:
 
     runs: int
     min_pass_rate: float | None = None  # None: every run must pass, unless overridden
+    confidence: float | None = None  # decide on the Wilson interval's lower bound
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class Scenario:
     repeat: RepeatSpec | None = None
     invariants: dict[str, Any] = field(default_factory=dict)
     judge: ConversationJudge | None = None
+    targets: tuple[str, ...] = ()  # `targets: [mock]`: where it may run; empty: anywhere
 
     @property
     def test_name(self) -> str:
@@ -118,6 +123,8 @@ def step_title(action: str, value: Any) -> str:
     """``customer: "I want a refund"``: how a step is named in every report."""
     if value is None:
         return action
+    if action == "request" and isinstance(value, dict):  # a raw call: its method and path
+        return f"request: {value.get('method')} {shorten(flat(str(value.get('path'))), 70)}"
     text = value if isinstance(value, str) else str(value)
     text = shorten(flat(text), 70)
     return f"{action}: {text}" if action == "wait" else f'{action}: "{text}"'

@@ -588,7 +588,8 @@ def _enum(error: ValidationError, ctx: _Ctx, path: list[Any]) -> Found:
     if len(path) >= 2 and path[-2] == "save":
         yield ctx.problem(_RANK_VALUE, path,
                           f"`save` cannot store {show(value)}{hint}: it is not a field of "
-                          "the answer", "save one of: " + ", ".join(values))
+                          "the answer", "save one of: " + ", ".join(values)
+                          + ", or a path into the answer such as data.session_id")
         return
     if path[:1] == ["invariants"] and value in _VALUED_INVARIANTS:
         yield ctx.problem(_RANK_VALUE, path,

@@ -23,16 +23,19 @@ from runner.core.redact import Redactor, environment_secrets
 from runner.core.terminal_text import printable
 from runner.execution.executor import run_scenario
 from runner.execution.outcomes import ScenarioBroken, ScenarioFailed, raise_for_outcome, stop_reason
+from runner.execution.raw_steps import request_tokens
 from runner.execution.repeat import plan as repeat_plan
 from runner.execution.repeat import run_repeated
 from runner.execution.run_loop import RunLoop
 from runner.execution.settings import SettingsError, settings_from
+from runner.execution.simulation import NO_SIMULATOR, needs_llm
 from runner.execution.toolkit import ToolkitError, toolkit_from
 from runner.execution.transcript import ScenarioResult
 from runner.judging import semantic
 from runner.judging.judge import Judge, uses_judge
 from runner.language.loader import MockFileCache, load_scenarios
 from runner.language.model import Scenario
+from runner.language.targets_scope import skip_reason
 from runner.plugin import redaction_arming
 from runner.plugin.failure_repr import ScenarioFailureRepr
 from runner.plugin.options import merged_values
@@ -153,7 +156,12 @@ def _relative(problem: Problem) -> Problem:
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
         scenarios = load_scenarios(self.path, os.environ, self.config.stash[MOCK_FILES])
-        redact = self.config.stash[REDACTOR].redact
+        # A `request:` step's own token is a secret like the run's: mask it from now on.
+        redactor = self.config.stash[REDACTOR]
+        joined = redactor.joined(request_tokens(scenarios, os.environ))
+        if joined is not redactor:
+            redaction_arming.arm(self.config, joined)
+        redact = joined.redact
         for scenario in scenarios:
             # The name is in every node id pytest prints; `{{ env.X }}` may have put a secret in
             # it, and a quoted YAML string escape codes or line breaks.
@@ -180,11 +188,18 @@ class ScenarioItem(pytest.Item):
             self.add_marker(mark)
         if scenario.skip is not None:
             self.add_marker(pytest.mark.skip(reason=scenario.skip))
+        out_of_scope = skip_reason(scenario, self.config.stash[TARGET].kind,
+                                   self.config.stash[SETTINGS].max_wait)
+        if out_of_scope is not None:
+            self.add_marker(pytest.mark.skip(reason=out_of_scope))
         if scenario.xfail is not None:
             self.add_marker(pytest.mark.xfail(reason=scenario.xfail))
         if self.config.stash[TOOLKIT].judge is None and (scenario.judge is not None or uses_judge(
                 [[s.expect for s in scenario.all_steps()], scenario.invariants])):
             self.add_marker(pytest.mark.skip(reason=NO_JUDGE_SKIP))
+        elif self.config.stash[TOOLKIT].judge is None and any(
+                s.action == "simulate" and needs_llm(s.value) for s in scenario.all_steps()):
+            self.add_marker(pytest.mark.skip(reason=NO_SIMULATOR))
 
     async def execute(self) -> ScenarioResult:
         """What this item runs: one scenario against the configured target.
@@ -202,7 +217,7 @@ class ScenarioItem(pytest.Item):
         how = repeat_plan(self.scenario, toolkit.repeat)
         if how is not None:  # the aggregate of every run
             return await run_repeated(self.scenario, lambda: target, os.environ, how,
-                                      **options)
+                                      concurrency=settings.concurrency, **options)
         return await run_scenario(self.scenario, target, os.environ, **options)
 
     def _run(self) -> ScenarioResult:
@@ -226,6 +241,9 @@ class ScenarioItem(pytest.Item):
         self.user_properties.append(("target", result.target))
         if result.sessions:
             self.user_properties.append(("session_ids", redact(" ".join(result.sessions))))
+        for simulation in result.simulations:  # the seed, to run it again the same way
+            self.user_properties.append((f"simulation {simulation.ref}",
+                                         redact(simulation.describe())))
         self._repetition_properties(result)
         if result.outcome == "passed" and _shows_passes(self.config):
             # A failure report already holds the conversation; a pass shows it with -rP.
@@ -242,6 +260,7 @@ class ScenarioItem(pytest.Item):
             return
         redact = self.config.stash[REDACTOR].redact
         self.user_properties.append(("repeat", repetition.summary()))
+        self.user_properties += repetition.properties()
         self.user_properties.append(("run_outcomes", " ".join(
             f"{n}:{run.outcome}" for n, run in enumerate(repetition.runs, start=1))))
         for rate in repetition.step_rates():

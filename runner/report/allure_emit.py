@@ -253,6 +253,18 @@ def _why_not_run(result: ScenarioResult) -> str:
     return f"not run: the run broke: {result.cause or 'before this step'}"
 
 
+def _nest_turns(parent: Any, result: ScenarioResult, step: Step,
+                records: dict[int, StepRecord], redactor: Redactor) -> None:
+    """A ``simulate:`` step holds its turns (simulated customer, operator) as steps."""
+    turns = [r for r in result.steps if r.step.turn and r.step.block == step.block
+             and r.step.index == step.index]
+    for turn in turns:
+        records.pop(id(turn.step), None)
+        parent.steps.append(_step(result, turn, redactor))
+        if turn.outcome in ("failed", "broken") and parent.status == "passed":
+            parent.status = turn.outcome  # the simulation is where the scenario failed
+
+
 def _steps_of(result: ScenarioResult, redactor: Redactor) -> list[Any]:
     steps = []
     records = {id(record.step): record for record in result.steps}
@@ -263,6 +275,8 @@ def _steps_of(result: ScenarioResult, redactor: Redactor) -> list[Any]:
             steps.append(_not_run(step, at, _why_not_run(result), redactor))
         else:
             steps.append(_step(result, record, redactor))
+            if step.action == "simulate":
+                _nest_turns(steps[-1], result, step, records, redactor)
             at = max(record.stopped, record.started)
     steps.extend(_step(result, record, redactor) for record in records.values())
     return steps

@@ -18,8 +18,8 @@ def repetition_text(result: ScenarioResult) -> str:
     if repetition is None:
         return ""
     mark = "✓" if repetition.ok else "✗"
-    lines = [f"Repeated {len(repetition.runs)} times: {repetition.summary()} {mark}", "",
-             "Runs:"]
+    lines = [f"Repeated {len(repetition.runs)} times: {repetition.summary()} {mark}",
+             f"  {repetition.statistics()}", f"  {repetition.stopping()}", "", "Runs:"]
     lines += [_run_line(n, run) for n, run in enumerate(repetition.runs, start=1)]
     lines += ["", "Step pass rates:"]
     lines += [("! " if rate.failed else "  ") + rate.describe()

@@ -94,8 +94,26 @@ def repeated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[st
             continue
         mark = "✓" if repetition.ok else "✗"
         lines.append(f"{redactor.redact(outcome.name)}: {repetition.summary()} {mark}")
+        lines.append(f"  {repetition.statistics()} · {repetition.stopping()}")
         lines += [f"  {redactor.redact(rate.describe())}" for rate in repetition.step_rates()
                   if rate.failed]
+    return lines
+
+
+def simulated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[str]:
+    """Each ``simulate:`` step: whether its goal was reached, or what a probe found."""
+    lines = []
+    for outcome in outcomes:
+        for sim in outcome.result.simulations if outcome.result is not None else ():
+            if sim.leak:
+                verdict = f"leak found {sim.leak}"
+            elif sim.goal_reached is None:
+                verdict = f"no leak found in {sim.turns} turns" if sim.who.startswith("probe") \
+                    else f"{sim.turns} turns"
+            else:
+                verdict = (f"goal {'reached' if sim.goal_reached else 'not reached'} "
+                           f"in {sim.turns} turns")
+            lines.append(redactor.redact(f"{outcome.name} · {sim.ref} {sim.who}: {verdict}"))
     return lines
 
 
@@ -145,6 +163,9 @@ def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[s
     repeats = repeated(outcomes, redactor)
     if repeats:
         lines += ["", "repeated scenarios:", *(f"  {line}" for line in repeats)]
+    simulations = simulated(outcomes, redactor)
+    if simulations:
+        lines += ["", "simulations:", *(f"  {line}" for line in simulations)]
     scores = scored(outcomes, redactor)
     if scores:
         lines += ["", "scores (closest to failing first):", *(f"  {line}" for line in scores)]

@@ -46,10 +46,12 @@ def _step(result: ScenarioResult, record: StepRecord) -> dict[str, Any]:
     payload = exchange.payload if exchange is not None and exchange.ok else {}
     step = record.step
     return {
-        "ref": step.ref, "block": step.block, "index": step.index, "line": step.line,
+        "ref": step.ref, "block": step.block, "index": step.index, "turn": step.turn,
+        "line": step.line,
         "action": step.action, "name": step.name, "title": record.title, "sent": sent,
         "has_reply": "reply" in payload, "reply": payload.get("reply"),
         "state": payload.get("state"), "mode": payload.get("mode"),
+        "help_requested": payload.get("help_requested"),
         "status": exchange.status if exchange is not None else None,
         "outcome": record.outcome, "cause": record.cause,
         "mismatches": [asdict(m) for m in record.mismatches],
@@ -64,6 +66,8 @@ def _run(result: ScenarioResult) -> dict[str, Any]:
         "outcome": result.outcome, "cause": result.cause,
         "started": result.started, "stopped": result.stopped,
         "steps": [_step(result, record) for record in result.steps],
+        # each `simulate:` step: who played the customer, its seed, why it stopped
+        "simulations": [asdict(simulation) for simulation in result.simulations],
     }
 
 

@@ -32,6 +32,8 @@ from runner.core.options import (
     option,
 )
 from runner.core.redact import Redactor, environment_secrets
+from runner.execution.raw_steps import request_tokens
+from runner.execution.repeat import MAX_RUNS
 from runner.execution.settings import Settings, SettingsError, settings_from
 from runner.judging import semantic
 from runner.language.loader import MockFileCache, load_scenarios
@@ -121,6 +123,9 @@ def _add_record(commands: Any) -> None:
     record.add_argument("--min", type=float, default=DEFAULT_SIMILARITY, metavar="SCORE",
                         help="with --style similar_to: the `min` to write "
                              f"(default {DEFAULT_SIMILARITY})")
+    record.add_argument("--runs", type=int, default=1, metavar="N",
+                        help="run every scenario N times (1 to 100) and write only what every "
+                             "run agrees on")
     record.add_argument("--overwrite", action="store_true",
                         help="replace `reply` expectations the file already has")
     record.add_argument("--dry-run", action="store_true",
@@ -171,6 +176,9 @@ def _run_record(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"'{args.file}' is not a file")
+    if not 1 <= args.runs <= MAX_RUNS:
+        raise UsageError(f"--runs {args.runs} is not a number of runs from 1 to {MAX_RUNS}; "
+                         "write e.g. --runs 5")
     if args.style == "similar_to" and not 0 <= args.min <= 1:
         raise UsageError(f"--min {args.min} is not a number from 0 to 1")
     env = os.environ
@@ -188,17 +196,18 @@ def _run_record(args: argparse.Namespace) -> int:
     except (SettingsError, OptionValueError) as error:
         raise UsageError(str(error)) from None
     # The token is masked on the mock too: a scenario may send `{{ env.OSVI_API_TOKEN }}`.
-    redactor = Redactor([*settings.secrets, *environment_secrets(env)])
+    redactor = Redactor([*settings.secrets, *environment_secrets(env)]).joined(
+        request_tokens(scenarios, env))  # a `request:` step's own token is a secret too
     redact = redactor.redact
     if args.style == "similar_to" and not semantic.available():
         print(f"note: {semantic.missing_message()} (to run the file; recording works without)",
               file=sys.stderr)
     try:
-        observed = asyncio.run(_observe(scenarios, settings, env))
+        observed = asyncio.run(_observe(scenarios, settings, env, args.runs))
         before = path.read_text("utf-8")
         outcome = apply(before, _display(path), observed, sorted({s.line for s in scenarios}),
                         style=args.style, overwrite=args.overwrite, minimum=args.min,
-                        redactor=redactor)
+                        redactor=redactor, runs=args.runs)
     except RecordError as error:
         print(redact(f"osvi-scenarios record: {error}"), file=sys.stderr)
         return 1
@@ -219,16 +228,18 @@ def _run_record(args: argparse.Namespace) -> int:
         print(redact(f"osvi-scenarios record: could not write {_display(path)}: {error}"),
               file=sys.stderr)
         return 1
+    runs = f" over {args.runs} runs" if args.runs > 1 else ""
     print(f"recorded {len(outcome.added)} "
-          f"{'reply' if len(outcome.added) == 1 else 'replies'} into {_display(path)} "
-          f"({args.style}, from {settings.describe()}); review with `git diff` and commit:")
+          f"{'expectation' if len(outcome.added) == 1 else 'expectations'} into "
+          f"{_display(path)} ({args.style}, from {settings.describe()}{runs}); review with "
+          "`git diff` and commit:")
     for added in outcome.added:
         print(f"  {added}")
     return 0
 
 
-async def _observe(scenarios: Sequence[Scenario], settings: Settings,
-                   env: Mapping[str, str]) -> dict[tuple[int, str, int], Observation]:
+async def _observe(scenarios: Sequence[Scenario], settings: Settings, env: Mapping[str, str],
+                   runs: int = 1) -> dict[tuple[int, str, int], Observation]:
     """Run the scenarios; the targets' connections are closed in the loop that opened them."""
     targets: list[Any] = []
 
@@ -237,7 +248,7 @@ async def _observe(scenarios: Sequence[Scenario], settings: Settings,
         return targets[-1]
 
     try:
-        return await run_all(scenarios, make_target, env, settings.agent)
+        return await run_all(scenarios, make_target, env, settings.agent, runs)
     finally:
         for target in targets:
             close = getattr(target, "aclose", None)  # live targets keep a connection pool

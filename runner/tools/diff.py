@@ -1,13 +1,16 @@
 """``osvi-scenarios diff RUN_A RUN_B``: what changed between two runs' transcripts.
 
 A prompt-regression report in one command: scenarios added or removed, outcome
-changes, and the replies whose meaning changed, most changed first. Meaning is
+changes, steps added or removed, a step's state, mode or escalation
+(``help_requested``) changed, and the replies whose meaning changed, most
+changed first. Meaning is
 measured with the local embedding model when the semantic extra is installed,
 else lexically (word-sequence similarity), and the report says which. The
 guards of ``similar_to`` apply too: a changed number, date or name, a reversed
 polarity or an unrelated word swapped in is a change in meaning whatever the
 similarity, and ranks before mere rewordings.
-Exit status: 0 nothing changed in meaning, 1 something did, 2 usage error.
+Exit status: 0 nothing changed in meaning, 1 something did (any of the above), 2 usage
+error.
 """
 
 from __future__ import annotations
@@ -44,6 +47,24 @@ class ReplyChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """A step's state, mode or help_requested that differs between the runs."""
+
+    scenario: str
+    name: str
+    ref: str
+    title: str
+    field: str
+    before: Any
+    after: Any
+
+
+# What the agent decided besides its words: a flow that ends in another state, or
+# escalates where it did not, is a regression even when the reply reads the same.
+COMPARED_FIELDS = ("state", "mode", "help_requested")
+
+
+@dataclass(frozen=True)
 class OutcomeChange:
     scenario: str
     name: str
@@ -67,11 +88,13 @@ class Report:
     reworded: list[ReplyChange] = field(default_factory=list)  # differ, same meaning
     steps_added: list[str] = field(default_factory=list)
     steps_removed: list[str] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)  # state, mode, help_requested
     replies_compared: int = 0
 
     @property
     def differs(self) -> bool:
-        return bool(self.added or self.removed or self.outcomes or self.changed)
+        return bool(self.added or self.removed or self.outcomes or self.changed
+                    or self.steps_added or self.steps_removed or self.fields)
 
 
 def choose_similarity() -> tuple[Similarity, str]:
@@ -131,6 +154,11 @@ def compare(run_a: dict[str, dict[str, Any]], run_b: dict[str, dict[str, Any]], 
                                for s in sorted(set(steps_b) - set(steps_a))]
         for position in sorted(set(steps_a) & set(steps_b)):
             sa, sb = steps_a[position], steps_b[position]
+            report.fields += [FieldChange(key, name, str(sb.get("ref")), str(sb.get("title")),
+                                          what, sa[what], sb[what])
+                              for what in COMPARED_FIELDS
+                              # a transcript from before a field was recorded compares nothing
+                              if what in sa and what in sb and sa[what] != sb[what]]
             if not (sa.get("has_reply") and sb.get("has_reply")):
                 continue
             report.replies_compared += 1
@@ -171,6 +199,10 @@ def _text(value: str | None) -> str:
     return "(no reply)" if value is None else " ".join(value.split())
 
 
+def _value(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def write_text(report: Report, out: TextIO) -> None:
     def line(text: str = "") -> None:
         out.write(text + "\n")
@@ -185,6 +217,12 @@ def write_text(report: Report, out: TextIO) -> None:
             line(f"  {outcome.before} → {outcome.after}  {outcome.scenario}")
             if outcome.cause and outcome.after != "passed":
                 line(f"      {outcome.cause}")
+    if report.fields:
+        line()
+        line(f"State, mode and escalation changes ({len(report.fields)}):")
+        for moved in report.fields:
+            line(f"  {moved.name} · {moved.ref} {moved.title}")
+            line(f"        {moved.field}: {_value(moved.before)} → {_value(moved.after)}")
     for title, items in (("Scenarios added", report.added), ("Scenarios removed", report.removed),
                          ("Steps added", report.steps_added),
                          ("Steps removed", report.steps_removed)):

@@ -9,6 +9,13 @@ flow style stay as the author wrote them; it is written atomically (a temporary
 file renamed over it). Expectations the author wrote are kept unless
 ``--overwrite``.
 
+Besides the reply, a step gets ``state``, ``mode`` and ``help_requested``
+expectations where the agent changed them (against the step before; the
+session starts in state ``default``, mode ``ai``, not escalated). With
+``--runs N`` every scenario runs N times and only what every run agrees on is
+written: the same text, key phrases all replies contain, or ``similar_to`` with
+the lowest score among them; a field only when every run saw the same value.
+
 Exit status: 0 written (or nothing to add), 1 the file has problems or a run
 could not observe a reply, 2 the command was used wrongly.
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
+import math
 import os
 import re
 import stat
@@ -35,6 +43,9 @@ from runner.core.redact import MASK, TOKEN_VARIABLE, Redactor
 from runner.core.text import quoted
 from runner.execution.executor import run_scenario
 from runner.execution.transcript import ScenarioResult
+from runner.judging import semantic
+from runner.judging.meaning import compare as compare_meaning
+from runner.judging.textsim import lexical_similarity
 from runner.language.matchers import DEFAULT_SIMILARITY, compile_text_matcher
 from runner.language.model import Scenario, Step
 
@@ -63,12 +74,18 @@ class RecordError(Exception):
     """The scenario could not be recorded; the message says why."""
 
 
+# What the agent decided besides its words, and its value when a session starts.
+FIELDS = {"state": "default", "mode": "ai", "help_requested": False}
+
+
 @dataclass
 class Observation:
     """What one step answered, over every run of its document (one per examples row)."""
 
     step: Step
     replies: list[str | None] = field(default_factory=list)
+    # Per field, per run: the value seen, and whether it changed at this step.
+    fields: dict[str, list[tuple[Any, bool]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,28 +193,77 @@ def _strip(scenario: Scenario) -> Scenario:
 
 
 def observe(result: ScenarioResult, into: dict[tuple[int, str, int], Observation]) -> None:
+    last = dict(FIELDS)
     for record in result.steps:
         step = record.step
         exchange = record.exchange
         if step.action not in REPLY_ACTIONS or exchange is None or not exchange.ok:
             continue
+        if step.turn:  # a simulated turn: its words change from run to run, no line to write
+            continue
         reply = exchange.payload.get("reply")
         key = (result.scenario.line, step.block, step.index)
-        into.setdefault(key, Observation(step)).replies.append(
-            reply if isinstance(reply, str) else None)
+        seen = into.setdefault(key, Observation(step))
+        seen.replies.append(reply if isinstance(reply, str) else None)
+        for name in FIELDS:
+            value = exchange.payload.get(name)
+            seen.fields.setdefault(name, []).append((value, value != last[name]))
+            last[name] = value
 
 
 async def run_all(scenarios: Sequence[Scenario], make_target: Any, env: Mapping[str, str],
-                  agent: str | None) -> dict[tuple[int, str, int], Observation]:
-    """Run each scenario (each examples row) once; raises RecordError if one broke."""
+                  agent: str | None, runs: int = 1) -> dict[tuple[int, str, int], Observation]:
+    """Run each scenario (each examples row) ``runs`` times; raises RecordError if one broke."""
     observed: dict[tuple[int, str, int], Observation] = {}
     for scenario in scenarios:
-        result = await run_scenario(_strip(scenario), make_target(), env, default_agent=agent)
-        if result.outcome == "broken":
-            raise RecordError(f"'{scenario.test_name}' could not run to the end, so nothing "
-                              f"was recorded: {result.cause}")
-        observe(result, observed)
+        for number in range(1, runs + 1):
+            # Each run a fresh customer and, on the mock, its own seed: as `repeat:` runs.
+            result = await run_scenario(_strip(scenario), make_target(), env,
+                                        default_agent=agent, run_number=number,
+                                        fresh_customer=runs > 1)
+            if result.outcome == "broken":
+                which = f" in run {number}" if runs > 1 else ""
+                raise RecordError(f"'{scenario.test_name}' could not run to the end, so nothing "
+                                  f"was recorded{which}: {result.cause}")
+            observe(result, observed)
     return observed
+
+
+def agreed_expectation(replies: Sequence[str | None], style: str,
+                       minimum: float) -> tuple[Any, str | None]:
+    """A ``reply:`` value every one of ``replies`` meets, or None and why there is none."""
+    if len(set(replies)) == 1:
+        return expectation(replies[0], style, minimum), None
+    if any(reply is None for reply in replies):
+        return None, "the agent was silent in some runs and replied in others"
+    texts = [reply for reply in replies if reply is not None]
+    if style == "contains":
+        shared = [p for p in key_phrases(texts[0], limit=6) if all(p in t for t in texts)]
+        if shared:
+            items = CommentedSeq([DoubleQuotedScalarString(p) for p in shared[:2]])
+            items.fa.set_flow_style()
+            outer = CommentedMap([("contains", items)])
+            outer.fa.set_flow_style()
+            return outer, None
+    score = _lowest_similarity(texts[0], texts[1:], minimum)
+    if score is None:
+        return None, ("the runs' replies differ in a fact, polarity or name, which "
+                      "`similar_to` would not accept")
+    return expectation(texts[0], "similar_to", min(minimum, score)), None
+
+
+def _lowest_similarity(reference: str, others: Sequence[str], minimum: float) -> float | None:
+    """The lowest `similar_to` score of ``others`` against ``reference``, rounded down;
+    None if a guard of `similar_to` rejects one of them."""
+    similarities = semantic.similarities if semantic.available() else (
+        lambda ref, texts: [lexical_similarity(ref, t) for t in texts])
+    lowest = 1.0
+    for other in others:
+        judged = compare_meaning(reference, other, similarities, minimum)
+        if judged.failure is not None:
+            return None
+        lowest = min(lowest, judged.score)
+    return math.floor(lowest * 100) / 100
 
 
 def _step_node(document: Any, step: Step) -> Any:
@@ -208,11 +274,37 @@ def _step_node(document: Any, step: Step) -> Any:
     return node if isinstance(node, CommentedMap) else None
 
 
-def _insert_expect(node: CommentedMap, value: Any) -> None:
-    """``expect: {reply: …}`` right after the action (and name), before ``save``."""
-    expect = CommentedMap([("reply", value)])
-    position = list(node).index("save") if "save" in node else len(node)
-    node.insert(position, "expect", expect)
+def _set_expect(node: CommentedMap, key: str, value: Any) -> None:
+    """``expect: {key: …}``, the block right after the action (and name), before ``save``;
+    the reply leads the block."""
+    expect = node.get("expect")
+    if not isinstance(expect, CommentedMap):
+        position = list(node).index("save") if "save" in node else len(node)
+        node.insert(position, "expect", CommentedMap([(key, value)]))
+    elif key == "reply" and key not in expect:
+        expect.insert(0, key, value)
+    else:
+        expect[key] = value
+
+
+def _record_fields(node: CommentedMap, seen: Observation, where: str, overwrite: bool,
+                   outcome: RecordResult) -> None:
+    """State, mode and escalation where the agent changed them and every run agrees."""
+    expect = node.get("expect")
+    for name in FIELDS:
+        values = seen.fields.get(name, [])
+        if not values or len({repr(v) for v, _ in values}) > 1 or \
+                not any(changed for _, changed in values):
+            continue
+        if isinstance(expect, CommentedMap) and name in expect and not overwrite:
+            continue
+        value = values[0][0]
+        if value is None:
+            continue  # not in the answer: nothing to expect
+        _set_expect(node, name, DoubleQuotedScalarString(value) if isinstance(value, str)
+                    else value)
+        expect = node.get("expect")
+        outcome.added.append(f"{where} {name}")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -238,7 +330,8 @@ def _refuse_secret(value: Any, where: str, redactor: Redactor | None) -> None:
 
 def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observation],
           lines: Sequence[int], *, style: str, overwrite: bool,
-          minimum: float = DEFAULT_SIMILARITY, redactor: Redactor | None = None) -> RecordResult:
+          minimum: float = DEFAULT_SIMILARITY, redactor: Redactor | None = None,
+          runs: int = 1) -> RecordResult:
     """The file with the observed replies written in; ``lines`` are the documents' lines.
 
     With a ``redactor``, raises :class:`RecordError` rather than write any of its
@@ -258,25 +351,27 @@ def apply(text: str, file: str, observed: Mapping[tuple[int, str, int], Observat
         if node is None:
             outcome.notes.append(f"{where}: not found in the file as written; skipped")
             continue
+        _record_fields(node, seen, where, overwrite, outcome)
         distinct = {r for r in seen.replies}
-        if len(distinct) > 1:
+        if len(distinct) > 1 and runs == 1:
             outcome.notes.append(f"{where}: the examples rows got different replies; write "
                                  "this expectation by hand (e.g. with a {{ variable }})")
             continue
         reply = seen.replies[0]
         expect = node.get("expect")
         if isinstance(expect, CommentedMap) and "reply" in expect and not overwrite:
-            if _unmet(expect["reply"], reply):
+            if len(distinct) == 1 and _unmet(expect["reply"], reply):
                 outcome.notes.append(f"{where}: kept your `reply` expectation, which the reply "
                                      f"observed now does not meet: {_short(reply)} "
                                      "(--overwrite replaces it)")
             continue
-        value = expectation(reply, style, minimum)
+        value, why_not = agreed_expectation(seen.replies, style, minimum)
+        if why_not is not None:
+            outcome.notes.append(f"{where}: no reply expectation: {why_not} "
+                                 f"over {runs} runs; write this one by hand")
+            continue
         _refuse_secret(value, where, redactor)
-        if isinstance(expect, CommentedMap):
-            expect["reply"] = value
-        else:
-            _insert_expect(node, value)
+        _set_expect(node, "reply", value)
         outcome.added.append(f"{where} reply")
     out = io.StringIO()
     if len(documents) == 1:

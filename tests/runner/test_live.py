@@ -113,13 +113,14 @@ def test_live_needs_an_agent(pytester: pytest.Pytester, write: WriteScenario,
                                  "--osvi-agent, OSVI_AGENT_UUID or the ini option osvi_agent*"])
 
 
-def test_wait_is_capped_live(pytester: pytest.Pytester, write: WriteScenario,
-                             served_mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_beyond_the_cap_is_a_skip_live(pytester: pytest.Pytester, write: WriteScenario,
+                                            served_mock: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     write("scenario: S\nsteps:\n  - customer: Hi\n  - wait: 10m\n")
     started = time.monotonic()
-    result = _live(pytester, monkeypatch, served_mock, "--osvi-max-wait", "50ms")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*slept 50ms of 10m00s (capped by --osvi-max-wait)*"])
+    result = _live(pytester, monkeypatch, served_mock, "--osvi-max-wait", "50ms", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*step 2 waits 10m00s, longer than --osvi-max-wait 50ms*"])
     assert time.monotonic() - started < 60
 
 

@@ -283,9 +283,9 @@ BROKE = [unavailable()] * (1 + llm.RETRIES)
     # 3 of 3 needed; the missing verdict would decide: broken, never failed.
     ("1.0", [PASS, *BROKE, PASS], "broken",
      "2/3 runs passed, 1 not judged (100% of 2 judged; needs at least 100%) ✗"),
-    # 3 of 3 needed; two runs already failed: failed, whatever the third would have said.
-    ("1.0", [FAIL, FAIL, *BROKE], "failed",
-     "0/3 runs passed, 2 failed, 1 not judged (0% of 2 judged; needs at least 100%) ✗"),
+    # 2 of 3 needed; two runs failed: failed, whatever the unjudged run would have said.
+    ("0.6", [FAIL, *BROKE, FAIL], "failed",
+     "0/3 runs passed, 2 failed, 1 not judged (0% of 2 judged; needs at least 60%) ✗"),
 ])
 def test_runs_the_judge_could_not_judge_are_out_of_the_pass_rate(
         rate: str, script: list[Reply], outcome: str, summary: str, write: WriteFile,

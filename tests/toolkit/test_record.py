@@ -49,7 +49,8 @@ def test_writes_expectations_and_keeps_comments_layout_and_own_expectations(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err, path = record(tmp_path, capsys)
     assert code == 0
-    assert out.startswith("recorded 3 replies into ")
+    assert out.startswith("recorded 6 expectations into ")
+    # Replies, and the state and mode where the agent changed them.
     assert path.read_text() == DRAFT.replace(
         '''  - customer: "I want a refund"   # first
     save: {sid: session_id}
@@ -59,12 +60,17 @@ def test_writes_expectations_and_keeps_comments_layout_and_own_expectations(
 ''', '''  - customer: "I want a refund"   # first
     expect:
       reply: {contains: ["order number"]}
+      state: "collect_order"
     save: {sid: session_id}
   - {customer: "Can I talk to a person?", expect: {reply: {contains: ["colleague"]}}}
   - takeover: null
   - customer: "Hello?"
     expect:
       reply: null
+      mode: "support"
+''').replace('''      reply: "Something else"     # mine
+''', '''      reply: "Something else"     # mine
+      mode: "ai"
 ''')
     assert "kept your `reply` expectation, which the reply observed now does not meet" in err
     assert [p.name for p in tmp_path.iterdir()] == ["draft.scenario.yaml"]  # no temp files

@@ -16,8 +16,9 @@ from runner.language.yamlsrc import load_documents
 
 FILE = "s.scenario.yaml"
 STEP_KEYS = ("customer, takeover, tell, whisper, operator, end, close, inject_context, wait, "
-             "name, expect, save, session_id")
-ACTIONS = "customer, takeover, tell, whisper, operator, end, close, inject_context, wait"
+             "request, simulate, name, expect, save, session_id")
+ACTIONS = ("customer, takeover, tell, whisper, operator, end, close, inject_context, wait, "
+           "simulate, request")
 DURATION = "write a number with a unit, e.g. 200ms, 30s, 10m, 1h or 1m30s"
 
 
@@ -46,7 +47,7 @@ def test_unknown_top_level_key_replaces_the_missing_key_error() -> None:
     """) == [f"{FILE}:2: unknown key 'stpes' at the top level of the scenario (did you mean "
              "'steps'?); use one of: scenario, description, tags, agent, customer, vars, "
              "examples, mock, steps, finally, repeat, invariants, judge, skip, xfail, "
-             "timeout, feature, story, owner, severity, links"]
+             "targets, timeout, feature, story, owner, severity, links"]
 
 
 def test_step_without_an_action() -> None:
@@ -226,7 +227,8 @@ def test_save_of_an_unknown_field() -> None:
             save: {sid: sesion_id}
     """) == [f"{FILE}:4: `save` cannot store 'sesion_id' (did you mean 'session_id'?): it is "
              "not a field of the answer; save one of: session_id, reply, state, mode, "
-             "help_requested, active_human, context, command"]
+             "help_requested, active_human, context, command, or a path into the answer "
+             "such as data.session_id"]
 
 
 def test_bad_variable_name() -> None:
