@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,8 +136,13 @@ def test_a_sigterm_between_lines_interrupts_a_moment_later_at_a_line() -> None:
         assert callable(handler)
         try:
             handler(signal.SIGTERM, _BetweenLines())
-        except KeyboardInterrupt:
-            pytest.fail("interrupted at an instruction without a line")
+        except KeyboardInterrupt as interrupt:
+            # On a busy machine the signal may come again while the handler still starts
+            # its timer: that is a moment later, at a line of threading.py, as it should be.
+            *_, (raised_in, _) = traceback.walk_tb(interrupt.__traceback__)
+            if isinstance(raised_in.f_locals.get("frame"), _BetweenLines):
+                pytest.fail("interrupted at an instruction without a line")
+            return
         with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
             time.sleep(10)  # the signal comes again, and interrupts here
     finally:
