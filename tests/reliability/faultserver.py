@@ -22,11 +22,12 @@ import asyncio
 import json
 import socket
 import struct
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from tests.threaded_server import serve_in_thread
 
 SESSION = "raw-session-1"
 
@@ -123,37 +124,6 @@ async def _serve(server: FaultServer, reader: asyncio.StreamReader,
 def fault_server() -> Iterator[FaultServer]:
     """Serve on a free port of 127.0.0.1 from a background thread."""
     state = FaultServer()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, asyncio.base_events.Server] = {}
-
-    async def start() -> None:
-        holder["server"] = await asyncio.start_server(
-            lambda r, w: _serve(state, r, w), "127.0.0.1", 0)
-        port = holder["server"].sockets[0].getsockname()[1]
-        state.url = f"http://127.0.0.1:{port}"
-        ready.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop)
-    if not ready.wait(10):
-        raise RuntimeError("the fault server did not start")
-    try:
+    with serve_in_thread(lambda r, w: _serve(state, r, w), "fault server") as url:
+        state.url = url
         yield state
-    finally:
-        async def stop() -> None:
-            holder["server"].close()
-            await holder["server"].wait_closed()
-            # Connections a client kept alive end now, while the loop runs: left suspended,
-            # they are closed later by the garbage collector, on a closed loop, in whatever
-            # test runs then ("Event loop is closed" warnings).
-            serving = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in serving:
-                task.cancel()
-            await asyncio.gather(*serving, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tests.reliability.faultserver import _read_request
+from tests.threaded_server import serve_in_thread
 
 BOUND = 4 * 1024**3  # the most any body sends, whatever the client does
 SLOW = 120.0
@@ -174,32 +174,6 @@ async def _serve(server: HostileServer, reader: asyncio.StreamReader,
 def hostile_server() -> Iterator[HostileServer]:
     """Serve on a free port of 127.0.0.1 from a background thread."""
     state = HostileServer()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, asyncio.base_events.Server] = {}
-
-    async def start() -> None:
-        holder["server"] = await asyncio.start_server(
-            lambda r, w: _serve(state, r, w), "127.0.0.1", 0)
-        port = holder["server"].sockets[0].getsockname()[1]
-        state.url = f"http://127.0.0.1:{port}"
-        ready.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop)
-    if not ready.wait(10):
-        raise RuntimeError("the hostile server did not start")
-    try:
+    with serve_in_thread(lambda r, w: _serve(state, r, w), "hostile server") as url:
+        state.url = url
         yield state
-    finally:
-        async def stop() -> None:
-            holder["server"].close()
-            for task in asyncio.all_tasks():  # connections still being served
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
