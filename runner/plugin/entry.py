@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from runner.core.options import MOCK_DESCRIPTION, OPTIONS
-from runner.language.odd_entries import OddEntries
 from runner.plugin import options
+from runner.plugin.odd_entries import OddEntries
 from runner.plugin.stash import PATTERNS, SETTINGS
 
 

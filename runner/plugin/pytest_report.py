@@ -23,8 +23,9 @@ from runner.core.redact import Redactor, environment_secrets
 from runner.core.terminal_text import printable
 from runner.execution.transcript import ScenarioResult
 from runner.language.model import Scenario
+from runner.plugin import allure_emit, allure_readable, junit
 from runner.plugin.stash import REDACTOR, SETTINGS
-from runner.report import allure_emit, allure_readable, junit, metadata
+from runner.report import metadata
 from runner.report.repeat_text import conversation_text
 from runner.report.summary import STATUSES, ScenarioOutcome, Status, build_summary
 

@@ -23,7 +23,7 @@ import pytest
 
 from runner.execution.concurrency import Cancelled, Scheduler
 from runner.execution.transcript import ScenarioResult
-from runner.report import allure_emit
+from runner.plugin import allure_emit
 
 Execute = Callable[[], Coroutine[Any, Any, ScenarioResult]]
 

@@ -1,5 +1,5 @@
-"""Reports people read: Allure results, JUnit, chat transcripts and the run summary.
-
-:mod:`runner.plugin.pytest_report` is the pytest side; the other modules build
-one report each from a recorded :class:`~runner.execution.transcript.ScenarioResult`.
+"""Reports people read, built from a recorded run: text views, the chat as HTML, the run
+summary, run metadata and machine-readable transcripts. Nothing here imports pytest: the
+reports bound to pytest's items (Allure results, JUnit system-out) live in
+:mod:`runner.plugin`.
 """

@@ -126,3 +126,11 @@ def test_a_planted_upward_import_and_cycle_are_reported() -> None:
     graph["runner.core.errors"].add("runner.plugin.hooks")
     assert "runner.core.errors -> runner.plugin.hooks" in _upward(graph)
     assert any("runner.core.errors" in cycle for cycle in _cycles(graph))
+
+
+def test_the_library_layers_import_no_pytest() -> None:
+    """Everything below plugin/ imports without pytest (the CLI and the mock use it)."""
+    found = [f"{name} imports {imported}" for name in MODULES
+             if _layer(name) not in (None, "plugin")
+             for imported in _imports(name) if imported.split(".")[0] in ("pytest", "_pytest")]
+    assert found == []

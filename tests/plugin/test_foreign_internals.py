@@ -1,6 +1,6 @@
 """The other plugins' private state we read, for want of a public hook, is still there.
 
-`runner/report/allure_emit.py` finds a test's open Allure result in
+`runner/plugin/allure_emit.py` finds a test's open Allure result in
 allure-pytest's listener cache; `runner/plugin/scheduling.py` reads a
 pytest-xdist worker's queue. Neither has a public hook. If an upgrade renames
 them, these fail here rather than the reports going quietly wrong.

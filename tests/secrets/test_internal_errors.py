@@ -16,7 +16,7 @@ import pytest
 
 from runner.core.redact import MASK
 from runner.execution import executor
-from runner.report import junit
+from runner.plugin import junit
 from tests.secrets.conftest import TOKEN, WriteFile, leaks
 
 TWO = """

@@ -23,7 +23,7 @@ import pytest
 
 from runner.core.redact import Redactor
 from runner.execution.transcript import ScenarioResult
-from runner.report.allure_emit import allure_result
+from runner.plugin.allure_emit import allure_result
 from runner.report.chat_html import render_chat_fragment
 from runner.report.repeat_text import report_line
 
