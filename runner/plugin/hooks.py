@@ -41,7 +41,7 @@ from runner.plugin.failure_repr import ScenarioFailureRepr
 from runner.plugin.options import merged_values
 from runner.plugin.pytest_report import ReportPlugin, on_scenario_result
 from runner.plugin.scheduling import ConcurrentScenarios
-from runner.plugin.signals import interrupt_on_sigterm
+from runner.plugin.signals import ReportingGuard, interrupt_on_sigterm
 from runner.plugin.stash import (
     CONCURRENCY,
     MOCK_FILES,
@@ -89,7 +89,9 @@ def configure(config: pytest.Config) -> None:
     redaction_arming.arm(config, Redactor([*settings.secrets, *toolkit.secrets,
                                            *environment_secrets(env)]))
     # CI cancels with SIGTERM: end like Ctrl-C (JUnit, summary, sessions closed), exit 2.
-    config.add_cleanup(interrupt_on_sigterm())
+    guard = ReportingGuard()
+    config.pluginmanager.register(guard, "osvi-sigterm-guard")
+    config.add_cleanup(interrupt_on_sigterm(guard))
     config.stash[MOCK_FILES] = MockFileCache(config.rootpath,
                                              allow_outside_root=bool(values["allow_outside_root"]))
     config.stash[RUN_ID] = uuid.uuid4().hex[:8]

@@ -8,6 +8,10 @@ first SIGTERM is passed to whatever handles SIGINT at that moment (asyncio's
 runner cancels the running scenario, which closes its sessions; the default
 handler raises KeyboardInterrupt), and the previous SIGTERM handler is put
 back: a second SIGTERM ends the process as it always did.
+
+A SIGTERM that lands while pytest hands a test's report to its reporters
+(terminal, JUnit, Allure) waits until they are done, so the finished test is in
+every report; it is delivered right after.
 """
 
 from __future__ import annotations
@@ -19,13 +23,37 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import pytest
+
+
+class ReportingGuard:
+    """Holds back SIGTERM while pytest writes a test's report; registered as a plugin."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending = False
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Any:
+        self.depth += 1
+        try:
+            return (yield)
+        finally:
+            self.depth -= 1
+            if self.depth == 0 and self.pending:
+                self.pending = False
+                os.kill(os.getpid(), signal.SIGTERM)  # now, between two reports
+
 
 def _nothing() -> None:
     """The undo when nothing was installed."""
 
 
-def interrupt_on_sigterm() -> Callable[[], None]:
+def interrupt_on_sigterm(guard: ReportingGuard | None = None) -> Callable[[], None]:
     """Make the next SIGTERM act like Ctrl-C; returns the undo.
+
+    With ``guard``, a SIGTERM that arrives while a report is being written is
+    delivered when it has been.
 
     Does nothing outside the main thread (only it may set signal handlers) or
     when SIGTERM is ignored on purpose.
@@ -38,6 +66,9 @@ def interrupt_on_sigterm() -> Callable[[], None]:
         return _nothing
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if guard is not None and guard.depth > 0:
+            guard.pending = True
+            return
         if frame is not None and frame.f_lineno is None:
             # Python can be stopped at an instruction that belongs to no line; a
             # KeyboardInterrupt raised there has no line number, and pytest's report of
