@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -135,7 +136,23 @@ def _generate(command: list[str], root: Path, output: Path) -> Path:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
         raise RenderProblem(f"allure generate failed (exit {done.returncode}):\n{tail}",
                             EXIT_FAILED)
+    html = index.read_text(encoding="utf-8")
+    kept = without_analytics(html)
+    if kept != html:
+        index.write_text(kept, encoding="utf-8")
     return index
+
+
+# Allure 3 puts a Google Analytics tag into every report, with no switch to leave it out:
+# opening a test report would tell a third party about it (and fail offline).
+_ANALYTICS = re.compile(
+    r'\s*<script async src="https://www\.googletagmanager\.com/[^"]*"></script>'
+    r"(\s*<script>\s*window\.dataLayer[^<]*</script>)?")
+
+
+def without_analytics(html: str) -> str:
+    """The report's HTML without the analytics tag and the script that feeds it."""
+    return _ANALYTICS.sub("", html, count=1)
 
 
 def _shown(path: Path) -> str:

@@ -96,5 +96,18 @@ def test_renders_one_self_contained_file_and_keeps_history(
         assert sorted(p.name for p in output.iterdir() if p.suffix == ".html") == ["index.html"]
     html = index.read_text("utf-8")
     assert len(html) > 100_000  # the app, data and attachments are inlined
+    assert "googletagmanager" not in html and "gtag(" not in html  # no third party told
     history = (tmp_path / "history.jsonl").read_text("utf-8").splitlines()
     assert len(history) == 2  # one entry per render: trends across nights
+
+
+def test_the_analytics_tag_and_its_feeder_are_taken_out() -> None:
+    page = ('<head><script src="data:app"></script>\n'
+            '    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n'
+            "    <script>\n        window.dataLayer = window.dataLayer || [];\n"
+            "        function gtag(){dataLayer.push(arguments);}\n"
+            "        gtag('config', 'G-X', {});\n    </script>\n"
+            "    <script async>window.allureReportData = {};</script></head>")
+    kept = render_html.without_analytics(page)
+    assert "googletagmanager" not in kept and "gtag" not in kept
+    assert '<script src="data:app"></script>' in kept and "allureReportData" in kept
