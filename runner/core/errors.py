@@ -20,9 +20,11 @@ class Problem:
     line: int
     message: str
     fix: str = ""
+    via: str = ""  # for an included fragment: "scenario.yaml:12", the include that brought it
 
     def format(self) -> str:
-        text = f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.file}:{self.line}" + (f", included from {self.via}" if self.via else "")
+        text = f"{where}: {self.message}"
         return printable(f"{text}; {self.fix}" if self.fix else text)
 
 

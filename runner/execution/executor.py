@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from runner.execution.invariants import (
     Invariants,
 )
 from runner.execution.judge_turns import conversation_turns
+from runner.execution.parties import Parties, new_customer_id
 from runner.execution.raw_request import RawRequestError
 from runner.execution.raw_steps import send_raw, uses_own_token
 from runner.execution.scoring import StepScorer
@@ -56,10 +56,6 @@ class StepBroken(Exception):
     """A step could not be judged: no answer, or an answer nobody expected."""
 
 
-def new_customer_id() -> str:
-    return f"osvi-qa-{uuid.uuid4().hex[:12]}"
-
-
 class ScenarioRun:
     def __init__(self, scenario: Scenario, target: Target, env: Mapping[str, str], *,
                  default_agent: str | None = None, run_id: str = "",
@@ -80,6 +76,7 @@ class ScenarioRun:
         self._run_number = run_number
         self._fresh_customer = fresh_customer
         self.invariants = Invariants()
+        self.parties = Parties(scenario.customers)
 
     def _resolve_identity(self) -> None:
         agent = self.scenario.agent or self._default_agent
@@ -95,6 +92,8 @@ class ScenarioRun:
                                 if customer and not self._fresh_customer
                                 else new_customer_id())
         self.variables["customer"] = self.result.customer
+        self.parties.resolve(lambda given: str(render(given, self.variables, self.env)),
+                             fresh=self._fresh_customer)
         # `vars` may use the built-in names, known only now (`{{ env.X }}` waits for its step).
         builtins = {name: self.variables[name] for name in BUILTIN_VARS}
         for name in self.scenario.variables:
@@ -205,7 +204,7 @@ class ScenarioRun:
             record.exchange = error.exchange
             # An answer that breaks the contract may still name its session: keep it, so
             # cleanup closes it (the platform opened it whatever the rest of the answer says).
-            self._keep_session(error.exchange)
+            self._keep_session(error.exchange, step.party)
             record.outcome, record.cause = "broken", f"{step.ref} ({record.title}): {error}"
             self._note_unanswered(step, value)
             self._note("error", str(error), step)
@@ -238,15 +237,21 @@ class ScenarioRun:
                     if step.session_id is not None else None)
         # A customer message names a session only when the step says so; the API
         # otherwise resolves the customer's active session itself.
-        session = explicit if step.action == "customer" else explicit or self.session_id
+        # `as: anna`: anna's own session, and `expect: {session: ...}` compares with it.
+        latest = self.session_id if step.party is None else self.parties.session(step.party)
+        session = explicit if step.action == "customer" else explicit or latest
         raw = step.action == "request"
         if not raw and step.action != "customer" and session is None:
-            raise StepBroken("no session yet: run a `customer` step first or give `session_id:`")
-        previous = self.session_id
+            whose = "" if step.party is None else f" with `as: {step.party}`"
+            raise StepBroken(f"no session yet: run a `customer` step{whose} first "
+                             "or give `session_id:`")
+        previous = latest
         if raw:
             exchange = await send_raw(value, self.env, connection.client)
         else:
-            exchange = await self._send(step.action, value, session, connection)
+            customer = (self.result.customer if step.party is None
+                        else self.parties.ids[step.party])
+            exchange = await self._send(step.action, value, session, customer, connection)
         record.exchange = exchange
         if (exchange.status == 401 and self.target.kind == "live"
                 and not _expects_status(expect, 401) and not uses_own_token(step, value)):
@@ -271,16 +276,18 @@ class ScenarioRun:
             record.not_judged = True  # neither passed nor failed: out of any pass rate
             raise StepBroken(f"the LLM judge could not judge the reply: {error}") from None
         if exchange.ok:
-            self._keep_session(exchange)
+            self._keep_session(exchange, step.party)
             record.mismatches.extend(self._save(step, exchange))
         if record.mismatches:
             record.outcome = "failed"
 
-    def _keep_session(self, exchange: Exchange) -> None:
+    def _keep_session(self, exchange: Exchange, party: str | None = None) -> None:
         """Follow the session a success answer names; the run closes it when it ends."""
         session = exchange.payload.get("session_id") if exchange.ok else None
         if isinstance(session, str) and session:
             self.session_id = session
+            if party is not None:
+                self.parties.follow(party, session)
             if session not in self.result.sessions:
                 self.result.sessions.append(session)
 
@@ -306,12 +313,11 @@ class ScenarioRun:
         else:
             self._note("command", step.action, step, "→ no usable answer")
 
-    async def _send(self, action: str, value: Any, session: str | None,
+    async def _send(self, action: str, value: Any, session: str | None, customer: str,
                     connection: Connection) -> Exchange:
         client = connection.client
         if action == "customer":
-            return await client.inbound(self.result.agent, self.result.customer,
-                                        _text(value), session)
+            return await client.inbound(self.result.agent, customer, _text(value), session)
         assert session is not None
         if action == "inject_context":
             return await client.inject_context(session, _text(value))
@@ -350,7 +356,8 @@ class ScenarioRun:
         # A refused message says so on its own line, as whispers and commands do.
         refused = "" if exchange.ok else self._outcome(exchange)
         if action == "customer":
-            marks = ("simulated" if step.turn else "", refused)  # written by `simulate:`
+            marks = ("simulated" if step.turn else "",  # written by `simulate:`
+                     f"as {step.party}" if step.party else "", refused)
             self._note("customer", text, step, " · ".join(m for m in marks if m))
             if exchange.ok:
                 facts = [f"state {data.get('state')}", f"mode {data.get('mode')}"]

@@ -27,6 +27,7 @@ from runner.language.model import (
     SESSION_ACTIONS,
     SUPPORT_ENDPOINT_ACTIONS,
 )
+from runner.language.parties import check_party_names
 from runner.language.templating import MOCK_TURN_NAMES, BadPlaceholder, check_syntax, placeholders
 from runner.language.validation import SCENARIO_SCHEMA, check_against
 
@@ -124,6 +125,8 @@ class _DocumentChecker:
     def run(self) -> None:
         self.check_examples()
         self.check_session_order()
+        check_party_names(self.data, [(s.path, s.spec) for s in
+                                      self.steps("steps") + self.steps("finally")], self.add)
         for step in self.steps("steps") + self.steps("finally"):
             self.check_applicable(step)
             self.check_matchers(step)

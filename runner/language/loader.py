@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import Problem, ScenarioFileError
+from runner.language.agent_extends import resolve_extends
 from runner.language.checks import check_document
 from runner.language.durations import DurationError, filled_in, parse_duration
+from runner.language.fragments import expand_includes
 from runner.language.matchers import DEFAULT_JUDGE_SCORE
 from runner.language.mock_files import MockFileCache
 from runner.language.mock_spec import filled_in_problems
 from runner.language.model import ACTIONS, ConversationJudge, Link, RepeatSpec, Scenario, Step
+from runner.language.parties import party_ids
 from runner.language.pattern_warnings import scenario_warnings
 from runner.language.templating import (
     MOCK_TURN_NAMES,
@@ -62,11 +65,19 @@ def load_scenarios(path: Path, env: Mapping[str, str],
     scenarios: list[Scenario] = []
     for document in documents:
         data = document.data
+        first = len(scenarios)
+        expansion = expand_includes(data, path, cache) if isinstance(data, YMap) else None
+        if expansion is not None and expansion.problems:
+            problems.extend(expansion.problems)
+            continue
         found = check_document(data, file, env)
         if not found and isinstance(data, YMap):
             mock, mock_source, mock_problems = _resolve_mock(data, path, cache)
             # A shared mock file's problems are the same for every document using it.
             found.extend(p for p in mock_problems if p not in problems)
+            if not found and mock is not None:  # `extends:` merged in, once the child is valid
+                mock, merge_problems = resolve_extends(mock, mock_source or path, cache)
+                found.extend(p for p in merge_problems if p not in problems)
             notes += scenario_warnings(data, file)
             if mock_source is not None:
                 notes += cache.new_warnings(mock_source)
@@ -80,6 +91,10 @@ def load_scenarios(path: Path, env: Mapping[str, str],
                     found.append(refused.problem)
                 except ScenarioFileError as refused_mock:  # its mock, once filled in
                     found.extend(refused_mock.problems)
+        if expansion is not None:  # fragments' lines back to their files
+            found = [expansion.located(p) for p in found]
+            scenarios[first:] = [expansion.scenario(s) for s in scenarios[first:]]
+            notes = [expansion.located(n) for n in notes]
         problems.extend(found)
     problems.extend(_duplicate_names(scenarios, file))
     if problems:
@@ -159,6 +174,7 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             tags=tuple(str(t) for t in data.get("tags") or ()),
             agent=data.get("agent"),
             customer=data.get("customer"),
+            customers=party_ids(data.get("customers")),
             variables=variables,
             row_id=row_id,
             row=row_values,
@@ -290,6 +306,7 @@ def _steps(raw: Any, block: str) -> tuple[Step, ...]:
             expect=dict(item.get("expect") or {}),
             save=dict(item.get("save") or {}),
             session_id=item.get("session_id"),
+            party=item.get("as"),
         ))
     return tuple(steps)
 

@@ -99,6 +99,11 @@ def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
         if spec is None:
             spec = YMap(line=line)
         problems.extend(validate_agent_spec(spec, name, where=uuid, allow_variables=False))
+        for key in ("extends", "add_replies"):  # merged only for scenarios' mocks
+            if isinstance(spec, YMap) and key in spec:
+                problems.append(Problem(name, spec.line_of(key), f"`{key}:` is for a "
+                                        "scenario's mock, not an agents file",
+                                        "write this agent's keys in full"))
         specs[uuid] = spec
     if problems:
         raise ScenarioFileError(problems)

@@ -41,6 +41,7 @@ class Step:
     expect: dict[str, Any] = field(default_factory=dict)
     save: dict[str, str] = field(default_factory=dict)
     session_id: str | None = None
+    party: str | None = None  # `as: anna`: the named customer this step acts as
     turn: int = 0  # > 0: a turn a `simulate:` step made (simulated customer or operator)
 
     @property
@@ -92,6 +93,7 @@ class Scenario:
     tags: tuple[str, ...] = ()
     agent: str | None = None
     customer: str | None = None
+    customers: dict[str, str | None] = field(default_factory=dict)  # name → id (None: fresh)
     variables: dict[str, Any] = field(default_factory=dict)
     row_id: str | None = None
     row: dict[str, Any] = field(default_factory=dict)

@@ -397,7 +397,8 @@ def _print_text(result: CheckResult, out: TextIO) -> None:
     for problem, warning in sorted([*((p, False) for p in result.problems), *warned],
                                    key=lambda item: (item[0].file, item[0].line)):
         label = "warning: " if warning else ""
-        print(printable(f"{problem.file}:{problem.line}: {label}{problem.message}"
+        via = f", included from {problem.via}" if problem.via else ""
+        print(printable(f"{problem.file}:{problem.line}{via}: {label}{problem.message}"
                         + (f"; {problem.fix}" if problem.fix else "")), file=out)
     warnings = f" ({_plural(len(result.warnings), 'warning')})" if result.warnings else ""
     if result.problems:

@@ -61,7 +61,7 @@ def test_misspelt_top_level_key() -> None:
         """) == [
         "x.scenario.yaml:2: mock: unknown key 'replys' (did you mean 'replies'?); use one of: "
         "description, agent, operator, initial_context, dormant_after, latency, faults, replies, "
-        "default_reply, seed, version, answers_during_takeover"]
+        "add_replies, extends, default_reply, seed, version, answers_during_takeover"]
 
 
 def test_invalid_regex_is_located() -> None:

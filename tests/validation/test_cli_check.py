@@ -69,7 +69,7 @@ def test_problems_are_one_line_each_with_a_summary(
     assert out.splitlines() == [
         "s/bad.scenario.yaml:3: unknown key 'custmer' in a step (did you mean 'customer'?); "
         "use one of: customer, takeover, tell, whisper, operator, end, close, inject_context, "
-        "wait, request, simulate, name, expect, save, session_id",
+        "wait, request, simulate, include, name, expect, save, session_id, as",
         "s/bad.scenario.yaml:6: `help_requested` must be true or false, not the string 'yes'; "
         "write help_requested: true",
         "s/worse.scenario.yaml:1: the scenario has no `steps:`; add `steps:` with at least one "

@@ -16,7 +16,7 @@ from runner.language.yamlsrc import load_documents
 
 FILE = "s.scenario.yaml"
 STEP_KEYS = ("customer, takeover, tell, whisper, operator, end, close, inject_context, wait, "
-             "request, simulate, name, expect, save, session_id")
+             "request, simulate, include, name, expect, save, session_id, as")
 ACTIONS = ("customer, takeover, tell, whisper, operator, end, close, inject_context, wait, "
            "simulate, request")
 DURATION = "write a number with a unit, e.g. 200ms, 30s, 10m, 1h or 1m30s"
@@ -45,8 +45,8 @@ def test_unknown_top_level_key_replaces_the_missing_key_error() -> None:
         stpes:
           - customer: Hi
     """) == [f"{FILE}:2: unknown key 'stpes' at the top level of the scenario (did you mean "
-             "'steps'?); use one of: scenario, description, tags, agent, customer, vars, "
-             "examples, mock, steps, finally, repeat, invariants, judge, skip, xfail, "
+             "'steps'?); use one of: scenario, description, tags, agent, customer, customers, "
+             "vars, examples, mock, steps, finally, repeat, invariants, judge, skip, xfail, "
              "targets, timeout, feature, story, owner, severity, links"]
 
 
