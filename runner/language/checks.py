@@ -28,7 +28,13 @@ from runner.language.model import (
     SUPPORT_ENDPOINT_ACTIONS,
 )
 from runner.language.parties import check_party_names
-from runner.language.templating import MOCK_TURN_NAMES, BadPlaceholder, check_syntax, placeholders
+from runner.language.templating import (
+    MOCK_TURN_NAMES,
+    BadPlaceholder,
+    check_syntax,
+    is_known,
+    placeholders,
+)
 from runner.language.validation import SCENARIO_SCHEMA, check_against
 
 __all__ = ["check_document", "static_checks"]
@@ -384,7 +390,7 @@ class _DocumentChecker:
                 self.add(where, f"environment variable '{name[4:]}' is not set",
                          "export it before running, or use a `vars:` value")
             return
-        if name in defined:
+        if is_known(name, defined):  # `match.*` covers the mock's `match.1`
             return
         saver = saved_by.get(name)
         if saver is not None and step is not None:

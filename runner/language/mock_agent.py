@@ -15,15 +15,26 @@ from http import HTTPStatus
 from typing import Any
 
 from runner.language.durations import DurationError, parse_duration
-from runner.language.matchers import MatcherError, TextMatcher, compile_text_matcher
+from runner.language.matchers import (
+    MatcherError,
+    TextMatcher,
+    compile_regex,
+    compile_text_matcher,
+)
+from runner.language.mock_captures import MATCH_PREFIX, capture_regex
 from runner.language.mock_variants import DEFAULT_SEED, flaky_now, pick
-from runner.language.patterns import PatternTimeout
-from runner.language.templating import render
+from runner.language.patterns import PatternTimeout, UserPattern
+from runner.language.templating import placeholders, render
 from runner.language.yamlsrc import location
 
 COMMANDS = ("takeover", "tell", "whisper", "end", "close")
 # The turn fields a rule's `when` can look at (the rest of `when` is a text matcher).
 WHEN_FIELDS = ("message", "whisper", "context", "state", "version")
+# `when: {turn: 3}` or `{turn: {min: 3, max: 5}}`: the customer turn number, not a text.
+TURN_FIELD = "turn"
+# `when: {trigger: tell}`: what made the agent speak, a customer message or a tell.
+TRIGGER_FIELD = "trigger"
+CONDITION_FIELDS = (*WHEN_FIELDS, TURN_FIELD, TRIGGER_FIELD)
 
 DEFAULT_OPERATOR = "operator@example.com"
 DEFAULT_REPLY = "How can I help?"
@@ -78,6 +89,9 @@ class Turn:
     context: str
     state: str
     version: str = ""  # the agent's version, filled in by the agent
+    last_whisper: str = ""  # the newest guidance alone: the tell text, else the last whisper
+    turn: int = 0  # the customer turn number in this session (1 for the first message)
+    trigger: str = "customer"  # or "tell": an operator made the agent speak
 
 
 Condition = Callable[[Turn], bool]
@@ -103,6 +117,17 @@ class Rule:
     flaky: Flaky | None = None
     index: int = 0  # the rule's place in `replies`, to seed its choices
     where: str = ""  # file:line of its `when`, when it was read from a file
+    capture: UserPattern | None = None  # the `when` regex whose groups `{{ match.N }}` reads
+
+
+@dataclass(frozen=True)
+class Append:
+    """``append: [{when, text}]``: text added to the chosen reply when ``when`` holds."""
+
+    when: Condition | None
+    text: str
+    capture: UserPattern | None = None
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +153,7 @@ class MockAgent:
     latency: float = 0.0
     faults: tuple[AgentFault, ...] = ()
     rules: tuple[Rule, ...] = ()
+    appends: tuple[Append, ...] = ()
     default_reply: str | None = DEFAULT_REPLY
     description: str = field(default="", compare=False)
     seed: int = DEFAULT_SEED
@@ -151,22 +177,34 @@ class MockAgent:
                 f"({type(error).__name__}: {error}); call validate_agent_spec first") from error
 
     def respond(self, turn: Turn) -> Decision:
-        """Pick the first rule whose condition holds and render its reply."""
+        """Pick the first rule whose condition holds, render its reply, then the appends."""
         turn = replace(turn, version=self.version)
+        try:
+            decision = self._decide(turn)
+            if decision.reply is not None and decision.fault is None:
+                decision = replace(decision, reply=decision.reply + self._appended(turn))
+            return decision
+        except _RuleTimeout as timeout:  # answer at once, with the cause: never hang
+            return Decision(None, None, None, 0.0, FaultResponse(500, error=str(timeout)))
+
+    def _decide(self, turn: Turn) -> Decision:
         for rule in self.rules:
-            try:
-                fires = rule.when is None or rule.when(turn)
-            except PatternTimeout as error:  # answer at once, with the cause: never hang
-                place = f"at {error.where or rule.where}" if error.where or rule.where \
-                    else f"replies[{rule.index}]"
-                return Decision(None, None, None, 0.0, FaultResponse(
-                    500, error=f"the mock rule {place}: {error.describe()}"))
+            fires, groups = _holds(rule.when, rule.capture, turn, rule.where,
+                                   f"replies[{rule.index}]")
             if fires:
                 template = self._reply(rule, turn)
-                reply = None if template is None else _fill(template, turn)
+                reply = None if template is None else _fill(template, turn, groups)
                 return Decision(reply, rule.state, rule.help_requested, rule.latency, rule.fault)
-        reply = None if self.default_reply is None else _fill(self.default_reply, turn)
+        reply = None if self.default_reply is None else _fill(self.default_reply, turn, {})
         return Decision(reply, None, None, 0.0, None)
+
+    def _appended(self, turn: Turn) -> str:
+        added = []
+        for index, item in enumerate(self.appends):
+            fires, groups = _holds(item.when, item.capture, turn, item.where, f"append[{index}]")
+            if fires:
+                added.append(_fill(item.text, turn, groups))
+        return "".join(added)
 
     def _reply(self, rule: Rule, turn: Turn) -> str | None:
         """The rule's reply in this run: its flaky reply, one of its choices, or its reply."""
@@ -177,10 +215,31 @@ class MockAgent:
         return rule.reply
 
 
-def _fill(template: str, turn: Turn) -> str:
+class _RuleTimeout(Exception):
+    """A rule's regex ran out of time: the turn answers 500 naming the rule."""
+
+
+def _holds(when: Condition | None, capture: UserPattern | None, turn: Turn, where: str,
+           index: str) -> tuple[bool, Mapping[str, str]]:
+    """Whether the condition holds, and the groups of its regex (empty without one)."""
+    try:
+        fires = when is None or when(turn)
+        groups = capture.groups(turn.message) if fires and capture is not None else None
+    except PatternTimeout as error:
+        place = f"at {error.where or where}" if error.where or where else index
+        raise _RuleTimeout(f"the mock rule {place}: {error.describe()}") from None
+    return fires, groups or {}
+
+
+def _fill(template: str, turn: Turn, groups: Mapping[str, str]) -> str:
     if "{{" not in template:
         return template
-    values = {"message": turn.message, "whisper": turn.whisper, "context": turn.context}
+    values: dict[str, Any] = {
+        "message": turn.message, "whisper": turn.whisper, "context": turn.context,
+        "last_whisper": turn.last_whisper, "turn": turn.turn}
+    # A group validation could not see (or that took no part in the match) is empty.
+    values.update({name: groups.get(name[len(MATCH_PREFIX):], "")
+                   for name in placeholders(template) if name.startswith(MATCH_PREFIX)})
     return str(render(template, values, {}))
 
 
@@ -199,6 +258,7 @@ def _agent(spec: Mapping[str, Any]) -> MockAgent:
         latency=_seconds(spec, "latency", 0.0),
         faults=tuple(_agent_fault(item) for item in spec.get("faults") or ()),
         rules=tuple(_rule(item, index) for index, item in enumerate(spec.get("replies") or ())),
+        appends=tuple(_append(item) for item in spec.get("append") or ()),
         default_reply=spec.get("default_reply", DEFAULT_REPLY),
         description=spec.get("description", ""),
         seed=int(spec.get("seed", DEFAULT_SEED)),
@@ -230,13 +290,39 @@ def _rule(data: Mapping[str, Any], index: int) -> Rule:
         flaky=Flaky(int(flaky["every"]), flaky["reply"]) if flaky is not None else None,
         index=index,
         where=location(data, "when"),
+        capture=_capture(data.get("when"), location(data, "when")),
     )
 
 
+def _append(data: Mapping[str, Any]) -> Append:
+    return Append(
+        when=_condition(data["when"]) if "when" in data else None,
+        text=data["text"],
+        capture=_capture(data.get("when"), location(data, "when")),
+        where=location(data, "when"),
+    )
+
+
+def _capture(when: Any, where: str) -> UserPattern | None:
+    found = capture_regex(when)
+    return None if found is None else compile_regex(found[0], ignore_case=found[1], where=where)
+
+
 def _condition(spec: str | Mapping[str, Any]) -> Condition:
-    if isinstance(spec, Mapping) and any(key in WHEN_FIELDS for key in spec):
-        return _on_fields({name: _matcher(spec[name]) for name in WHEN_FIELDS if name in spec})
+    if isinstance(spec, Mapping) and any(key in CONDITION_FIELDS for key in spec):
+        fields = _on_fields({name: _matcher(spec[name]) for name in WHEN_FIELDS if name in spec})
+        low, high = turn_bounds(spec[TURN_FIELD]) if TURN_FIELD in spec else (0, float("inf"))
+        trigger = spec.get(TRIGGER_FIELD)
+        return lambda turn: (low <= turn.turn <= high and trigger in (None, turn.trigger)
+                             and fields(turn))
     return _on_message(_matcher(spec))
+
+
+def turn_bounds(spec: int | Mapping[str, int]) -> tuple[float, float]:
+    """``turn: 3`` or ``turn: {min: 3, max: 5}`` as inclusive bounds."""
+    if isinstance(spec, Mapping):
+        return spec.get("min", 1), spec.get("max", float("inf"))
+    return spec, spec
 
 
 def _matcher(spec: Any) -> TextMatcher:

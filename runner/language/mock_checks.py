@@ -5,7 +5,8 @@ mock language's check step, the counterpart of :mod:`runner.language.checks`
 for scenarios. It looks only at values of the kind the schema asked for, and
 never at a place the schema refused (``rejected``), so each mistake is
 reported once: regular expressions and matchers in ``when``, durations,
-``{{ placeholders }}``, and response headers.
+``{{ placeholders }}`` (and the regex groups ``{{ match.N }}`` reads), the
+``turn`` bounds, and response headers.
 
 Where a scenario fills in variables (``variables=True``: a scenario's
 ``mock:`` or a shared mock file), a value that holds a scenario variable is
@@ -25,8 +26,15 @@ from runner.core.suggest import did_you_mean
 from runner.language.durations import DurationError, parse_duration, written
 from runner.language.locate import dotted_path, one_per_line, yaml_inline
 from runner.language.matchers import MatcherError, compile_text_matcher
-from runner.language.mock_agent import WHEN_FIELDS
-from runner.language.templating import MOCK_TURN_NAMES, BadPlaceholder, check_syntax, placeholders
+from runner.language.mock_agent import CONDITION_FIELDS, TURN_FIELD, WHEN_FIELDS
+from runner.language.mock_captures import capture_regex, group_names, match_names
+from runner.language.templating import (
+    MOCK_TURN_NAMES,
+    BadPlaceholder,
+    check_syntax,
+    is_known,
+    placeholders,
+)
 from runner.language.yamlsrc import line_at
 
 __all__ = ["MAX_LATENCY", "mock_problems"]
@@ -39,9 +47,11 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _RESERVED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
 _PLACEHOLDER_FIX = "write placeholders as {{ name }}"
-_REPLY_NAMES_FIX = "a mock reply can use {{ message }}, {{ whisper }} and {{ context }}"
-_NOT_A_REPLY_FIX = ("{{ message }}, {{ whisper }} and {{ context }} are filled in only in "
-                    "replies; write the text out")
+_REPLY_NAMES_FIX = ("a mock reply can use {{ message }}, {{ whisper }}, {{ last_whisper }}, "
+                    "{{ context }}, {{ turn }} and {{ match.1 }}")
+_NOT_A_REPLY_FIX = ("{{ message }}, {{ whisper }}, {{ context }} and the other turn names are "
+                    "filled in only in replies; write the text out")
+_NO_WHEN_REGEX_FIX = 'write e.g. when: "order (\\d+)"'
 _NO_VARIABLES_FIX = "write the text out"
 
 
@@ -80,7 +90,7 @@ class _AgentChecker:
     def waits_for_variables(self, value: Any) -> bool:
         """Whether ``value`` (or something in it) holds a scenario variable not filled in yet."""
         return self.variables and any(
-            name not in MOCK_TURN_NAMES for text in _strings_in(value)
+            not is_known(name, MOCK_TURN_NAMES) for text in _strings_in(value)
             for name in placeholders(text))
 
     def rules(self) -> Iterator[tuple[Path, Mapping[str, Any]]]:
@@ -89,6 +99,13 @@ class _AgentChecker:
             for index, rule in enumerate(replies):
                 if isinstance(rule, dict):
                     yield ("replies", index), rule
+
+    def appends(self) -> Iterator[tuple[Path, Mapping[str, Any]]]:
+        items = self.spec.get("append")
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict):
+                    yield ("append", index), item
 
     def run(self) -> None:
         self.check_placeholders()
@@ -99,6 +116,16 @@ class _AgentChecker:
             if "when" in rule:
                 self.check_when(rule["when"], (*path, "when"))
             self.check_duration(rule, path, "latency", limit=MAX_LATENCY)
+            self.check_captures(rule, path)
+        for path, item in self.appends():
+            if "when" in item:
+                self.check_when(item["when"], (*path, "when"))
+            self.check_captures(item, path)
+        default = self.spec.get("default_reply")
+        used = match_names(default, placeholders(default)) if isinstance(default, str) else []
+        if used and not self.refused(("default_reply",)):
+            self.add(("default_reply",), f"{{{{ match.{used[0]} }}}} needs a `when` regex, "
+                     "and default_reply has none", "move this reply into a rule under replies")
 
     # -- placeholders ----------------------------------------------------------
 
@@ -122,12 +149,33 @@ class _AgentChecker:
     def check_names(self, text: str, path: Path, allowed: frozenset[str], fix: str) -> None:
         """Names outside ``allowed``; a scenario variable waits to be filled in."""
         for name in placeholders(text):
-            if name in allowed or (self.variables and name not in MOCK_TURN_NAMES):
+            if is_known(name, allowed) or (self.variables and not is_known(name, MOCK_TURN_NAMES)):
                 continue
-            hint = did_you_mean(name, sorted(allowed))
+            hint = did_you_mean(name, sorted(n for n in allowed if not n.endswith("*")))
             self.add(path, f"undefined variable '{name}'{hint}",
-                     fix if allowed or name in MOCK_TURN_NAMES else _NO_VARIABLES_FIX)
+                     fix if allowed or is_known(name, MOCK_TURN_NAMES) else _NO_VARIABLES_FIX)
             return  # one per value: its line is the place to fix
+
+    def check_captures(self, rule: Mapping[str, Any], path: Path) -> None:
+        """Each `{{ match.X }}` in the rule's replies names a group of its `when` regex."""
+        when = rule.get("when")
+        if self.refused((*path, "when")) or self.waits_for_variables(when):
+            return
+        regex = capture_regex(when)
+        groups = group_names(regex[0]) if regex is not None else None
+        for text, here in _strings_with_paths(rule, path):
+            names = match_names(text, placeholders(text)) if _is_reply(here) else []
+            if not names or self.refused(here):
+                continue
+            if regex is None:
+                self.add(here, f"{{{{ match.{names[0]} }}}} needs a `when` that is a regex "
+                               "or has `matches:`", _NO_WHEN_REGEX_FIX)
+            elif groups is not None:  # an invalid regex is reported at the `when`
+                unknown = [name for name in names if name not in groups]
+                if unknown:
+                    hint = did_you_mean(unknown[0], groups)
+                    self.add(here, f"the `when` regex has no group '{unknown[0]}'{hint}",
+                             "use " + _group_list(groups))
 
     # -- durations -------------------------------------------------------------
 
@@ -155,8 +203,14 @@ class _AgentChecker:
         """Compile the rule's condition as the mock will: its regexes, its matchers."""
         if self.refused(path) or self.waits_for_variables(spec):
             return
+        if isinstance(spec, dict) and isinstance(spec.get(TURN_FIELD), dict):
+            bounds = spec[TURN_FIELD]
+            if isinstance(bounds.get("min"), int) and isinstance(bounds.get("max"), int) \
+                    and bounds["min"] > bounds["max"]:
+                self.add((*path, TURN_FIELD), "`turn` has min greater than max",
+                         "write e.g. turn: {min: 2, max: 4}")
         try:
-            if isinstance(spec, dict) and any(key in WHEN_FIELDS for key in spec):
+            if isinstance(spec, dict) and any(key in CONDITION_FIELDS for key in spec):
                 for name in WHEN_FIELDS:
                     if name in spec:
                         compile_text_matcher(spec[name], bare_string_is_regex=True,
@@ -196,9 +250,16 @@ class _AgentChecker:
                          "remove line breaks and control or non-Latin-1 characters")
 
 
+def _group_list(groups: list[str]) -> str:
+    shown = [f"{{{{ match.{name} }}}}" for name in groups]
+    shown[0] += " (the whole match)"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
 def _is_reply(path: Path) -> bool:
     """Whether the text at ``path`` is a reply, which the mock fills in at each turn."""
-    if path == ("default_reply",):
+    if path == ("default_reply",) or (len(path) == 3 and path[0] == "append"
+                                      and path[2] == "text"):
         return True
     if len(path) < 3 or path[0] != "replies":
         return False

@@ -74,11 +74,14 @@ def _matcher_patterns(node: Any, path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _agent_patterns(agent: dict[str, Any], path: Path) -> list[tuple[str, Path]]:
-    rules = agent.get("replies")
-    if not isinstance(rules, list):
-        return []
-    return [found for index, rule in enumerate(rules) if isinstance(rule, dict) and "when" in rule
-            for found in _when_patterns(rule["when"], (*path, "replies", index, "when"))]
+    found_all: list[tuple[str, Path]] = []
+    for key in ("replies", "append"):  # `append` items have a rule's `when`
+        rules = agent.get(key)
+        if isinstance(rules, list):
+            found_all += [found for index, rule in enumerate(rules)
+                          if isinstance(rule, dict) and "when" in rule
+                          for found in _when_patterns(rule["when"], (*path, key, index, "when"))]
+    return found_all
 
 
 def _when_patterns(node: Any, path: Path) -> Iterator[tuple[str, Path]]:

@@ -65,6 +65,21 @@ class UserPattern:
         except TimeoutError:
             raise PatternTimeout(self.source, len(text), self.where) from None
 
+    def groups(self, text: str) -> dict[str, str] | None:
+        """The first match's groups by number (``0``: all of it) and name, or None.
+
+        A group that took no part in the match is ``""``; raises :class:`PatternTimeout`.
+        """
+        try:
+            found = self._compiled.search(text, timeout=SEARCH_TIMEOUT)
+        except TimeoutError:
+            raise PatternTimeout(self.source, len(text), self.where) from None
+        if found is None:
+            return None
+        values = {str(n): found.group(n) or "" for n in range(len(found.groups()) + 1)}
+        values.update({name: value or "" for name, value in found.groupdict().items()})
+        return values
+
 
 # --------------------------------------------------------------------------- the warning
 

@@ -11,17 +11,24 @@ a scenario runs can still name its line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from runner.language.yamlsrc import YList, YMap
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
+# A segment after a dot may be a number: the mock's `{{ match.1 }}` (a regex group).
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
 # Loosely formed placeholders, e.g. `{{ 1abc }}` or an unclosed `{{ name`, so they
 # are reported instead of silently sent to the API.
 _LOOSE = re.compile(r"\{\{(?!\s*[A-Za-z_][A-Za-z0-9_.]*\s*\}\})")
 
-MOCK_TURN_NAMES = frozenset({"message", "whisper", "context"})
+# `match.*` stands for every `match.<group>` name: see :func:`is_known`.
+MOCK_TURN_NAMES = frozenset({"message", "whisper", "context", "last_whisper", "turn", "match.*"})
+
+
+def is_known(name: str, names: Container[str]) -> bool:
+    """Whether ``name`` is in ``names``, where an entry ``prefix.*`` covers ``prefix.<any>``."""
+    return name in names or ("." in name and f"{name.split('.', 1)[0]}.*" in names)
 
 
 class UndefinedVariable(KeyError):
@@ -90,12 +97,12 @@ def _as_text(value: Any) -> str:
 def render(text: str, variables: Mapping[str, Any], env: Mapping[str, str],
            keep: frozenset[str] = frozenset()) -> Any:
     whole = PLACEHOLDER.fullmatch(text.strip()) if "{{" in text else None
-    if whole and whole.group(1) not in keep and text.strip() == text:
+    if whole and not is_known(whole.group(1), keep) and text.strip() == text:
         return _lookup(whole.group(1), variables, env)
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name in keep:
+        if is_known(name, keep):
             return match.group(0)
         return _as_text(_lookup(name, variables, env))
 

@@ -135,9 +135,13 @@ class Engine:
             return fault_outcome(fault.response, path, agent.latency)
         return None
 
-    def _turn(self, session: Session, message: str, guidance: Iterable[str]) -> Turn:
-        return Turn(message=message, whisper="\n".join(guidance),
-                    context="\n".join(session.context), state=session.state)
+    def _turn(self, session: Session, message: str, guidance: Iterable[str],
+              trigger: str = "customer") -> Turn:
+        lines = list(guidance)
+        return Turn(message=message, whisper="\n".join(lines),
+                    context="\n".join(session.context), state=session.state,
+                    last_whisper=lines[-1] if lines else "", turn=session.turns,
+                    trigger=trigger)
 
     # -- POST /v1/chat/inbound ------------------------------------------------------
 
@@ -178,6 +182,7 @@ class Engine:
         self._touch(session)
         self._record(session, "customer", content)
         session.last_customer_message = content
+        session.turns += 1
         reply: str | None = None
         if session.mode == "ai" or agent.answers_during_takeover:
             decision = agent.respond(self._turn(session, content, session.pending))
@@ -303,7 +308,8 @@ class Engine:
         if session.mode == "support":
             return engine_error(422, path, "rejected", "tell_not_allowed_during_takeover", delay)
         decision = session.agent.respond(
-            self._turn(session, session.last_customer_message, [*session.pending, text]))
+            self._turn(session, session.last_customer_message, [*session.pending, text],
+                       trigger="tell"))
         delay += decision.latency
         if decision.fault is not None:
             return fault_outcome(decision.fault, path, delay)

@@ -61,6 +61,7 @@ class Session:
     active_human: str | None = None
     # Kept apart from the history, which may have dropped it: `tell` answers to it.
     last_customer_message: str = ""
+    turns: int = 0  # customer messages so far: a rule's `when: {turn: N}` and `{{ turn }}`
 
     @classmethod
     def new(cls, session_id: str, agent_uuid: str, customer_id: str, agent: MockAgent,

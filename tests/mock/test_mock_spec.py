@@ -61,7 +61,7 @@ def test_misspelt_top_level_key() -> None:
         """) == [
         "x.scenario.yaml:2: mock: unknown key 'replys' (did you mean 'replies'?); use one of: "
         "description, agent, operator, initial_context, dormant_after, latency, faults, replies, "
-        "add_replies, extends, default_reply, seed, version, answers_during_takeover"]
+        "append, add_replies, extends, default_reply, seed, version, answers_during_takeover"]
 
 
 def test_invalid_regex_is_located() -> None:
@@ -129,9 +129,9 @@ def test_when_mixing_matcher_and_field_keys() -> None:
 def test_misspelt_matcher_key_in_when() -> None:
     assert problems_of("replies:\n  - when: {containz: refund}\n") == [
         "x.scenario.yaml:2: mock.replies[0].when: unknown key 'containz' (did you mean "
-        "'contains'?); use one of: message, whisper, context, state, version, equals, contains, "
-        "contains_any, not_contains, matches, not_matches, starts_with, ends_with, ignore_case, "
-        "length, any_of, all_of, not, similar_to"]
+        "'contains'?); use one of: message, whisper, context, state, version, turn, trigger, "
+        "equals, contains, contains_any, not_contains, matches, not_matches, starts_with, "
+        "ends_with, ignore_case, length, any_of, all_of, not, similar_to"]
 
 
 def test_bad_fault() -> None:
@@ -174,7 +174,8 @@ def test_scenario_variables_are_left_for_the_runner() -> None:
         "missing ), unterminated subpattern at position 13; escape special characters such as "
         "( [ ? + * with a backslash, or use `contains` for plain text",
         "x.scenario.yaml:5: mock.replies[0].reply: undefined variable 'order'; a mock reply can "
-        "use {{ message }}, {{ whisper }} and {{ context }}",
+        "use {{ message }}, {{ whisper }}, {{ last_whisper }}, {{ context }}, {{ turn }} "
+        "and {{ match.1 }}",
         "x.scenario.yaml:6: mock.replies[0].help_requested: `help_requested` must be true or "
         "false, not the string '{{ escalate }}'; write help_requested: true",
     ]
@@ -262,7 +263,8 @@ def test_agents_file_problems_name_the_agent_and_line(tmp_path: Path) -> None:
         f"{path}:4: 'not-an-agent' is not an agent uuid; agent uuids look like "
         "agent_<letters, digits, _ or ->, e.g. agent_refunds",
         f"{path}:7: agent_two.default_reply: undefined variable 'order'; a mock reply can use "
-        "{{ message }}, {{ whisper }} and {{ context }}",
+        "{{ message }}, {{ whisper }}, {{ last_whisper }}, {{ context }}, {{ turn }} "
+        "and {{ match.1 }}",
     ]
 
 

@@ -217,9 +217,9 @@ def test_osvi_mock_serve_and_a_scenario_print_the_same_lines(
         (2, "<agent>.latency: `latency: fast` is not a duration; write a number with a unit, "
          "e.g. 200ms, 30s, 10m, 1h or 1m30s"),
         (4, "<agent>.replies[0].when: unknown key 'containz' (did you mean 'contains'?); use "
-         "one of: message, whisper, context, state, version, equals, contains, contains_any, "
-         "not_contains, matches, not_matches, starts_with, ends_with, ignore_case, length, "
-         "any_of, all_of, not, similar_to")]
+         "one of: message, whisper, context, state, version, turn, trigger, equals, contains, "
+         "contains_any, not_contains, matches, not_matches, starts_with, ends_with, ignore_case, "
+         "length, any_of, all_of, not, similar_to")]
     from_pytest = _printed(result.stdout.lines, "chat.scenario.yaml", "mock")
     assert from_pytest == [(line + 1, text) for line, text in from_server]
     assert "Traceback" not in result.stdout.str() + served.stderr
