@@ -26,7 +26,9 @@ def schema_path(name: str) -> Path:
 def load_schema(name: str) -> dict[str, Any]:
     path = schema_path(name)
     text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    # libyaml when present: the API contract is read by every live run, ~10x faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=loader)
     if not isinstance(data, dict):
         raise RuntimeError(f"{path} does not hold a schema object")
     return data

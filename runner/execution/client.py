@@ -42,6 +42,7 @@ from runner.execution.answer_limits import (
     read_within,
 )
 from runner.execution.contract import contract_problem
+from runner.execution.direct_send import DirectSender
 from runner.execution.exchange import Exchange, seconds_text
 from runner.execution.ratelimit import TokenBucket
 from runner.execution.raw_request import RawCall
@@ -174,6 +175,7 @@ class OsviClient:
         self._max_retry_after = max_retry_after
         self.label = label or public_url(str(http.base_url)).rstrip("/")
         self.narrate: Narrate = _ignore
+        self._direct = DirectSender.for_client(http)
 
     async def _attempt(self, exchange: Exchange,
                        raw: RawCall | None = None) -> tuple[httpx.Response, bytes]:
@@ -201,12 +203,13 @@ class OsviClient:
     async def _send(self, exchange: Exchange,
                     raw: RawCall | None = None) -> tuple[httpx.Response, bytes]:
         """The request as ``post`` would send it, its answer read within the size limit."""
-        if raw is None:
-            request = self._http.build_request("POST", exchange.path, json=exchange.body,
-                                               timeout=self._timeout)
+        if raw is None and self._direct is not None:
+            response = await self._direct.post(exchange.path, exchange.body, self._timeout)
         else:
-            request = raw.build(self._http, exchange, self._timeout)
-        response = await self._http.send(request, stream=True)
+            request = (raw.build(self._http, exchange, self._timeout) if raw is not None
+                       else self._http.build_request("POST", exchange.path, json=exchange.body,
+                                                     timeout=self._timeout))
+            response = await self._http.send(request, stream=True)
         try:
             return response, await read_within(response, self._max_response)
         except AnswerTooLarge:

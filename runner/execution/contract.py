@@ -22,15 +22,16 @@ import json
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import jsonschema
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from runner.core.schemas import load_schema
 from runner.core.text import shorten
+
+if TYPE_CHECKING:
+    # Loaded only for an answer the quick check does not pass (see _quick_check).
+    import jsonschema
+    from referencing import Registry
 
 CONTRACT_FILE = "osvi-chat-v1.openapi.yaml"
 _URI = "urn:osvi-chat-v1"
@@ -72,6 +73,9 @@ def _contract() -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resource: Resource[Any] = Resource.from_contents(_contract(),
                                                      default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_URI, resource)
@@ -98,6 +102,8 @@ def _pointer_for(method: str, template: str, status: int) -> str | None:
 
 @cache
 def _validator(pointer: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator({"$ref": f"{_URI}#{pointer}"}, registry=_registry())
 
 
@@ -172,6 +178,8 @@ def contract_problem(method: str, path: str, status: int, data: Any) -> str | No
     pointer = _pointer(method, path, status)
     if pointer is None or _surely_valid(pointer, data):
         return None
+    import jsonschema.exceptions
+
     # best_match prefers the shallowest field, so the message names the outermost drift.
     error = jsonschema.exceptions.best_match(_validator(pointer).iter_errors(data))
     if error is None:

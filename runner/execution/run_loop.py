@@ -13,9 +13,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+class _Boxed(Generic[T]):
+    """A result whose repr costs nothing.
+
+    ``Runner.run`` swaps its SIGINT handler back after every call, and the
+    ``signal`` module builds an error message holding the repr of the handler it
+    took out, a partial over the finished task, whose repr holds the result: a
+    whole scenario outcome, rendered and thrown away once per scenario.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coroutine: Coroutine[Any, Any, T]) -> _Boxed[T]:
+    return _Boxed(await coroutine)
 
 
 class RunLoop:
@@ -27,8 +49,8 @@ class RunLoop:
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._runner is not None:
-            result: T = self._runner.run(coroutine)
-            return result
+            boxed: _Boxed[T] = self._runner.run(_boxed(coroutine))
+            return boxed.value
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(coroutine)

@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-import regex
-
 SEARCH_TIMEOUT = 1.0  # seconds per search; a sane pattern needs microseconds
 _EXAMPLE = "e.g. write `[\\w\\s]+` instead of `(\\w+\\s?)+`"
 
@@ -50,6 +48,8 @@ class UserPattern:
     def __init__(self, source: str, *, ignore_case: bool = False, where: str = "") -> None:
         """Raises :class:`re.error` for a pattern Python does not accept."""
         re.compile(source, re.IGNORECASE if ignore_case else 0)
+        import regex  # here: a run whose scenarios write no pattern never loads it
+
         try:
             self._compiled = regex.compile(
                 source, regex.V0 | (regex.IGNORECASE if ignore_case else 0))

@@ -19,12 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from runner.core.errors import Problem
 from runner.core.schemas import load_schema, schema_path
@@ -41,6 +36,12 @@ from runner.language.locate import (
     yaml_inline,
 )
 from runner.language.model import ACTIONS
+
+if TYPE_CHECKING:
+    # jsonschema (and referencing) load only when a document is not surely valid:
+    # a valid suite never needs them, and they are a tenth of the start-up.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCENARIO_SCHEMA = "scenario.schema.json"
 MOCK_SCHEMA = "mock-agent.schema.json"
@@ -104,11 +105,27 @@ def _mock_schema() -> dict[str, Any]:
     if schema_path(MOCK_SCHEMA).is_file():
         try:
             schema = load_schema(MOCK_SCHEMA)
-            Draft202012Validator.check_schema(schema)
+            if not _meta_valid(schema):
+                raise ValueError("not a JSON Schema")
             return schema
         except Exception:
             pass
     return {"type": "object"}
+
+
+def _meta_valid(schema: dict[str, Any]) -> bool:
+    """Whether ``schema`` is a valid Draft 2020-12 schema (jsonschema-rs when it can tell)."""
+    try:
+        import jsonschema_rs
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # not installed, or an older build without `meta`
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError:
+            return False
+        return True
 
 
 @cache
@@ -136,6 +153,10 @@ def _document(name: str, variables: bool = True) -> dict[str, Any]:
 @cache
 def _validator(name: str, variables: bool = True) -> Draft202012Validator:
     """One compiled validator per schema per process; both schemas can refer to each other."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     def resource(contents: dict[str, Any]) -> Resource[Any]:
         return Resource.from_contents(contents, default_specification=DRAFT202012)
 
@@ -276,6 +297,7 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     if not relevant:
         return [error]
     if len(relevant) > 1:
+        from jsonschema.exceptions import ValidationError, best_match
         chosen = best_match(e for errors in relevant for e in errors)
         return _leaves(chosen) if isinstance(chosen, ValidationError) else [error]
     return [leaf for sub in relevant[0] for leaf in _leaves(sub)]
@@ -296,6 +318,7 @@ def _title(error: ValidationError) -> str:
 
 
 def _in_duration(error: ValidationError) -> bool:
+    from jsonschema.exceptions import ValidationError
     current: object = error
     while isinstance(current, ValidationError):
         if _title(current) == "Duration":

@@ -23,6 +23,10 @@ from runner.core.redact import Redactor
 Redact = Callable[[str], str]
 # Reprs of these packages keep all their text in attributes the walk reaches.
 _KNOWN_MODULES = ("_pytest.", "runner.")
+_SCALARS = frozenset({int, float, bool, bytes})
+# Reports repeat their texts (node id, location, keywords, twice per report):
+# each distinct text is masked once.
+_MEMO_SIZE = 4096
 
 
 class _RedactedText(TerminalRepr):
@@ -46,6 +50,8 @@ def _walk(value: Any, redact: Redact, depth: int = 0) -> Any:
     if isinstance(value, str):
         masked = redact(value)
         return value if masked == value else masked
+    if value is None or type(value) in _SCALARS:
+        return value
     if depth > 20:  # reprs are shallow; anything deeper is not report text
         return value
     if isinstance(value, (list, tuple)):
@@ -87,14 +93,27 @@ def _rendered(longrepr: TerminalRepr, redact: Redact) -> TerminalRepr:
                                                          getattr(longrepr, "reprcrash", None))
 
 
-def redact_report(report: pytest.TestReport | pytest.CollectReport, redactor: Redactor) -> None:
+def _memoized(redactor: Redactor, memo: dict[str, str]) -> Redact:
+    def redact(text: str) -> str:
+        masked = memo.get(text)
+        if masked is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            masked = memo[text] = redactor.redact(text)
+        return masked
+    return redact
+
+
+def redact_report(report: pytest.TestReport | pytest.CollectReport, redactor: Redactor,
+                  memo: dict[str, str] | None = None) -> None:
     """Mask every text of ``report`` in place: longrepr, sections, properties, ids..."""
     if not redactor:
         return
+    redact = _memoized(redactor, memo) if memo is not None else redactor.redact
     for name, value in list(vars(report).items()):
         if name == "result":  # a collect report's collected nodes, not text
             continue
-        masked = _walk(value, redactor.redact)
+        masked = _walk(value, redact)
         if masked is not value:
             setattr(report, name, masked)
 
@@ -103,7 +122,18 @@ class ReportRedaction:
     """Hooks that mask reports; registered as ``osvi-redaction``."""
 
     def __init__(self, redactor: Redactor) -> None:
-        self.redactor = redactor
+        self._memo: dict[str, str] = {}
+        self._redactor = redactor
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._redactor
+
+    @redactor.setter
+    def redactor(self, redactor: Redactor) -> None:
+        # Re-armed with more secrets: what was masked with fewer is masked again.
+        self._redactor = redactor
+        self._memo = {}
 
     # Innermost wrapper: masked before allure-pytest reads the report in its own wrapper.
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -111,20 +141,20 @@ class ReportRedaction:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        redact_report(report, self.redactor)
+        redact_report(report, self.redactor, self._memo)
         return report
 
     # Again as it is logged: other wrappers (xfail, skip) may have added text since.
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        redact_report(report, self.redactor)
+        redact_report(report, self.redactor, self._memo)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         report = yield
-        redact_report(report, self.redactor)
+        redact_report(report, self.redactor, self._memo)
         return report
 
     @pytest.hookimpl(tryfirst=True)
