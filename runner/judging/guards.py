@@ -11,7 +11,9 @@ words instead:
   both or in neither ("No, you can't" against "Yes, you can");
 - **substitution**: where the reply keeps the expected text's wording but puts
   other words in one or two places, those words must be related in meaning
-  ("check your spam folder" against "check your internet connection").
+  ("check your spam folder" against "check your internet connection"), and must
+  not name another detail of :data:`runner.judging.lexicon.DETAILS` ("email
+  address" against "phone number").
 
 Negation cues are listed for English, German, French and Spanish
 (:mod:`runner.judging.lexicon`).
@@ -26,7 +28,7 @@ from difflib import SequenceMatcher
 
 from runner.judging import lexicon
 from runner.judging.facts import Fact, extract, values_of
-from runner.judging.sentences import clauses, normalise, words
+from runner.judging.sentences import clauses, normalise, sentences, words
 
 _NUMERIC_KINDS = ("number", "amount", "percentage", "reference", "time")
 _RELATED_KINDS = {"number": _NUMERIC_KINDS, "amount": ("amount", "number"),
@@ -169,13 +171,15 @@ class _Negation:
 def _negations(text: str) -> list[_Negation]:
     """Each negation of ``text`` with the words it reaches (its clause, idioms left out)."""
     found: list[_Negation] = []
-    plain = lexicon.NEUTRAL_IDIOMS.sub(" , ", normalise(text).casefold())
-    for clause in clauses(plain):
-        clause_words = words(clause)
-        scope = frozenset(_content(clause_words))
-        cues = [w for w in clause_words if _is_cue(w)]
-        cues += [p for p in lexicon.NEGATION_PHRASES if re.search(rf"\b{p}\b", clause)]
-        found += [_Negation(cue, scope) for cue in cues]
+    # Sentences first: they end before a capital letter, which case-folding takes away.
+    for sentence in sentences(normalise(text)):
+        plain = lexicon.NEUTRAL_IDIOMS.sub(" , ", sentence.casefold())
+        for clause in clauses(plain):
+            clause_words = words(clause)
+            scope = frozenset(_content(clause_words))
+            cues = [w for w in clause_words if _is_cue(w)]
+            cues += [p for p in lexicon.NEGATION_PHRASES if re.search(rf"\b{p}\b", clause)]
+            found += [_Negation(cue, scope) for cue in cues]
     return found
 
 
@@ -210,6 +214,28 @@ _MAX_SLOTS = 2
 _MAX_SLOT_WORDS = 3
 
 
+def _detail_key(slot_words: list[str]) -> str:
+    """Content words, stemmed: how a slot and the names in ``lexicon.DETAILS`` compare."""
+    return " ".join(_stem(w) for w in slot_words if _content([w]))
+
+
+# Each name of a detail (its content words) → which detail it names.
+_DETAILS = {_detail_key(words(name)): index for index, names in enumerate(lexicon.DETAILS)
+            for name in names}
+
+
+def _details_in(slot: list[str]) -> set[int]:
+    """The details that ``slot`` names in a run of its words ("phone number as asked")."""
+    return {_DETAILS[key] for first in range(len(slot)) for last in range(first, len(slot))
+            if (key := _detail_key(slot[first:last + 1])) in _DETAILS}
+
+
+def _other_detail(old: list[str], new: list[str]) -> bool:
+    """Whether ``old`` and ``new`` name different details ("email" / "phone number")."""
+    a, b = _details_in(old), _details_in(new)
+    return bool(a and b and not a & b)
+
+
 def check_substitution(expected: str, passage: str,
                        similarity: Callable[[str, str], float]) -> GuardFailure | None:
     """Where ``passage`` repeats ``expected`` but for a slot or two, the words swapped in
@@ -238,6 +264,6 @@ def check_substitution(expected: str, passage: str,
             len(old) > _MAX_SLOT_WORDS or len(new) > _MAX_SLOT_WORDS for old, new in slots):
         return None
     for old, new in slots:
-        if similarity(" ".join(old), " ".join(new)) < SUBSTITUTE_MIN:
+        if _other_detail(old, new) or similarity(" ".join(old), " ".join(new)) < SUBSTITUTE_MIN:
             return GuardFailure("substitution", missing=" ".join(old), instead=" ".join(new))
     return None

@@ -138,6 +138,35 @@ NEUTRAL_IDIOMS = re.compile(r"""
 """, re.VERBOSE)
 
 
+# Details a customer gives or is told, one group per detail, each with its usual names.
+# One never stands for another, however alike a model finds them ("email address" and
+# "phone number" score 0.47): the substitution guard fails such a swap outright.
+# Written as people write them; the guard compares their content words.
+DETAILS: tuple[tuple[str, ...], ...] = (
+    ("email", "email address", "e-mail", "e-mail address", "mail address", "E-Mail-Adresse",
+     "adresse e-mail", "adresse mail", "courriel", "correo", "correo electrónico"),
+    ("phone", "phone number", "telephone", "telephone number", "mobile", "mobile number",
+     "cell phone", "cell phone number", "Telefonnummer", "Handynummer", "Rufnummer",
+     "numéro de téléphone", "téléphone", "número de teléfono", "teléfono"),
+    ("postcode", "post code", "postal code", "zip", "zip code", "Postleitzahl", "PLZ",
+     "code postal", "código postal"),
+    ("password", "passcode", "Passwort", "Kennwort", "mot de passe", "contraseña"),
+    ("PIN", "PIN code", "PIN number"),
+    ("username", "user name", "login name", "Benutzername", "nom d'utilisateur",
+     "nombre de usuario"),
+    ("date of birth", "birth date", "birthday", "Geburtsdatum", "date de naissance",
+     "fecha de nacimiento"),
+    ("order number", "order ID", "Bestellnummer", "numéro de commande", "número de pedido"),
+    ("tracking number", "tracking code", "Sendungsnummer", "numéro de suivi",
+     "número de seguimiento"),
+    ("account number", "Kontonummer", "numéro de compte", "número de cuenta"),
+    ("card number", "credit card number", "Kartennummer", "numéro de carte",
+     "número de tarjeta"),
+    ("IBAN",),
+    ("invoice number", "Rechnungsnummer", "numéro de facture", "número de factura"),
+)
+
+
 def language_of(words: list[str]) -> str:
     """The language with the most function words among ``words`` (English on a tie)."""
     best, best_count = "en", 0

@@ -2,7 +2,8 @@
 
 The score is the best cosine similarity between the expected text and a passage
 of the reply (1..k consecutive sentences, k = the expected text's sentences + 2,
-or the whole reply): a greeting before the answer does not lower it. The guards
+the whole reply, or for a one-sentence text part of a sentence): a greeting before
+the answer or a clause after it does not lower it. The guards
 (:mod:`runner.judging.guards`) then decide what a score cannot: a changed fact,
 a reversed polarity or a word swapped for an unrelated one fails whatever the
 score. ``similar_to`` and ``diff`` both judge this way.
@@ -19,7 +20,7 @@ from runner.judging.guards import (
     check_polarity,
     check_substitution,
 )
-from runner.judging.sentences import Passage, passages, sentences
+from runner.judging.sentences import Passage, passages, sentence_parts, sentences
 
 # How similar ``reference`` is to each text, 0..1, in order.
 Similarities = Callable[[str, Sequence[str]], list[float]]
@@ -44,8 +45,11 @@ def compare(expected: str, reply: str, similarities: Similarities,
     the best-scoring one. ``best_passage=False`` compares the whole reply only (for
     two versions of a reply, where what one adds is a change too).
     """
-    longest = len(sentences(expected)) + 2 if best_passage else 0
+    expected_sentences = len(sentences(expected))
+    longest = expected_sentences + 2 if best_passage else 0
     found = passages(reply, longest)
+    if best_passage and expected_sentences == 1:
+        found += sentence_parts(reply)  # a one-sentence answer may be one clause of a reply
     scores = similarities(expected, [p.text for p in found])
     # Best first; on a tie the shorter passage, which says less besides.
     ranked = sorted(zip(scores, found, strict=True),
@@ -56,7 +60,8 @@ def compare(expected: str, reply: str, similarities: Similarities,
         return similarities(a, [b])[0]
 
     def disagreement(passage: Passage) -> GuardFailure | None:
-        return (check_polarity(expected, passage.text)
+        # Polarity over the whole sentence: a part may leave its "Unfortunately not" out.
+        return (check_polarity(expected, passage.context)
                 or check_substitution(expected, passage.text, pairwise))
 
     first_failure: tuple[float, Passage, GuardFailure] | None = None

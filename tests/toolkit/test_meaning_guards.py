@@ -88,17 +88,17 @@ def test_the_issue_examples_through_a_scenario_run(default_model: None, write: W
         '           actual: "I cannot issue your refund."',
     ])
     result.stdout.fnmatch_lines([
-        '  reply  expected: similar_to "Yes, you can." (≥ 0.65) — score 0.85, but the reply '
+        '  reply  expected: similar_to "Yes, you can." (≥ 0.64) — score 0.85, but the reply '
         'reverses the meaning: it says "no" and the expected text has no negation',
     ])
     result.stdout.fnmatch_lines([
-        '  reply  expected: similar_to "Your order 12345 has shipped." (≥ 0.65) — score 0.96, '
+        '  reply  expected: similar_to "Your order 12345 has shipped." (≥ 0.64) — score 0.96, '
         "but the number 12345 in the expected text is missing from the reply (it says 12354)",
     ])
     # The preamble does not dilute the score: the passage that answers is compared.
     result.stdout.fnmatch_lines([
         '  The exact answer after a preamble passes · step 1 · reply similar_to "I can help '
-        'with that. What\'s your order number?" 1.00 (≥ 0.65) ✓ — on the passage "I can help '
+        'with that. What\'s your order number?" 1.00 (≥ 0.64) ✓ — on the passage "I can help '
         'with that. What\'s your order number?"',
     ])
 

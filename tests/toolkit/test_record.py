@@ -90,7 +90,7 @@ def test_overwrite_and_similar_to(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, _, _, path = record(tmp_path, capsys, "--overwrite", "--style", "similar_to")
     assert code == 0
     assert ('      reply: {similar_to: {text: "I can help with that. What\'s your order number?",'
-            " min: 0.65}}") in path.read_text()
+            " min: 0.64}}") in path.read_text()
     assert 'reply: "Something else"' not in path.read_text()
 
 
