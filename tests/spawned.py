@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -24,18 +24,28 @@ SPAWNED_PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                   *UNNEEDED_PLUGINS.split())
 
 
+_LIMITED = ("import os, resource, sys; "
+            "resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); "
+            "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 def run_measured(folder: Path, *args: str, env: Mapping[str, str] | None = None,
-                 timeout: float = 120, preexec_fn: Callable[[], None] | None = None
+                 timeout: float = 120, address_space: int | None = None
                  ) -> tuple[pytest.RunResult, int]:
     """pytest on ``folder`` in a child process: its result (stderr joined to stdout) and
     the child's own peak RSS in bytes, whatever other children this process had."""
     output = folder / "output.txt"
     started = time.monotonic()
     with output.open("wb") as sink:
+        # No preexec_fn: a forked child's peak memory would start at this process's,
+        # which is large late in a long test run. A limit is set by a small Python
+        # that then becomes pytest (exec keeps the limit, not the memory).
+        limit = [] if address_space is None else [
+            sys.executable, "-c", _LIMITED.format(address_space)]
         child = subprocess.Popen(
-            [*SPAWNED_PYTEST, "--rootdir", str(folder), str(folder), *args],
+            [*limit, *SPAWNED_PYTEST, "--rootdir", str(folder), str(folder), *args],
             cwd=folder, env={**os.environ, **(env or {})}, stdout=sink,
-            stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
+            stderr=subprocess.STDOUT)
     watchdog = threading.Timer(timeout, child.kill)
     watchdog.start()
     try:

@@ -42,6 +42,7 @@ from runner.execution.answer_limits import (
     read_within,
 )
 from runner.execution.contract import contract_problem
+from runner.execution.deadlines import within
 from runner.execution.direct_send import DirectSender
 from runner.execution.exchange import Exchange, seconds_text
 from runner.execution.ratelimit import TokenBucket
@@ -188,7 +189,7 @@ class OsviClient:
         tick = time.perf_counter()
         try:
             # One limit for sending and reading: a body that trickles in forever is a timeout.
-            return await asyncio.wait_for(self._send(exchange, raw), self._timeout)
+            return await within(self._send(exchange, raw), self._timeout)
         except AnswerTooLarge as error:
             raise UnusableAnswer(f"the HTTP {exchange.status} answer is larger than "
                                  f"{format_size(self._max_response)} (--osvi-max-response); "

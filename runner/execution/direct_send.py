@@ -53,8 +53,12 @@ class DirectSender:
         if url is None:
             if len(self._urls) >= _MAX_URLS:
                 self._urls.clear()
-            # Merged exactly as httpx merges a relative URL onto base_url.
-            url = self._urls[path] = self._http.build_request("POST", path).url
+            # Merged as httpx merges a relative URL onto base_url (which ends in "/").
+            base = self._http.base_url
+            relative = httpx.URL(path)
+            url = self._urls[path] = (
+                base.copy_with(raw_path=base.raw_path + relative.raw_path.lstrip(b"/"))
+                if relative.is_relative_url else self._http.build_request("POST", path).url)
         return url
 
     def _timeout(self, seconds: float) -> dict[str, float | None]:

@@ -265,7 +265,8 @@ class ScenarioRun:
             raise StepBroken(f"HTTP {exchange.status} answer has no `data` object: "
                              f"{exchange.text[:200]!r}")
         # The judge sees every turn so far; this step's reply is the one under test.
-        scorer = StepScorer(self._judge, conversation_turns(self.result, under_test=step),
+        scorer = StepScorer(self._judge,
+                            lambda: conversation_turns(self.result, under_test=step),
                             self.result.llm_usage, step.ref)
         try:
             record.mismatches = await check_expectations(expect, exchange, previous,

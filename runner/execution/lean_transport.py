@@ -4,8 +4,9 @@ httpx stays the client API; this replaces only httpcore's connection layer for
 direct connections, where most of a request's cost went (measured in
 ``docs/performance.md``). It speaks plain HTTP/1.1 (no pipelining, no HTTP/2),
 reuses idle connections per host, and verifies TLS with the SSL context it is
-given (httpx's own default in this project). Proxies from the environment are
-untouched: httpx mounts its own proxy transports ahead of this one.
+given (httpx's own default in this project). It is not used when the
+environment names a proxy: httpx mounts proxies only with its own transport
+(``LiveTarget``).
 
 Errors map onto httpx's: a connection that cannot be opened is a
 ``ConnectError`` (nothing was sent, so the client may retry), a broken answer a
@@ -15,11 +16,14 @@ Errors map onto httpx's: a connection that cannot be opened is a
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+
+from runner.execution.deadlines import within
 
 # An answer's head (status line and headers) larger than this is not an OSVI answer.
 MAX_HEAD = 64 * 1024
@@ -40,10 +44,20 @@ class _Connection:
 
     @property
     def reusable(self) -> bool:
-        # An idle connection the server closed has seen its EOF by now: the loop
-        # delivered it while the connection waited in the pool.
-        return not (self.writer.is_closing() or self.reader.at_eof()
-                    or len(getattr(self.reader, "_buffer", b"")) > 0)
+        if (self.writer.is_closing() or self.reader.at_eof()
+                or len(getattr(self.reader, "_buffer", b"")) > 0):
+            return False
+        # A server that closes right after answering: its FIN may be in the kernel
+        # before the loop has read it. An idle connection has nothing to say, so a
+        # readable socket means it was closed (or broke): open a new one.
+        sock = self.writer.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
 
     def close(self) -> None:
         self.writer.close()
@@ -70,7 +84,7 @@ class _Body(httpx.AsyncByteStream):
 
     async def _read(self, awaitable: Any) -> bytes:
         try:
-            data: bytes = await asyncio.wait_for(awaitable, self._read_timeout)
+            data: bytes = await within(awaitable, self._read_timeout)
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout("the answer stopped arriving") from None
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as error:
@@ -148,7 +162,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if scheme == "https":
             context = self._ssl or ssl.create_default_context()
         try:
-            reader, writer = await asyncio.wait_for(
+            reader, writer = await within(
                 asyncio.open_connection(host, port, ssl=context, limit=MAX_HEAD,
                                         server_hostname=host if context else None),
                 _timeout(request, "connect"))
@@ -177,7 +191,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
         connection = await self._connect(request, key)
         try:
             connection.writer.write(b"".join(head) + body)
-            await asyncio.wait_for(connection.writer.drain(), _timeout(request, "write"))
+            if connection.writer.transport.get_write_buffer_size():  # else sent already
+                await within(connection.writer.drain(), _timeout(request, "write"))
         except asyncio.TimeoutError:
             connection.close()
             raise httpx.WriteTimeout("the request could not be sent in time") from None
@@ -193,7 +208,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
     async def _answer(self, request: httpx.Request, connection: _Connection) -> httpx.Response:
         read_timeout = _timeout(request, "read")
         try:
-            raw = await asyncio.wait_for(connection.reader.readuntil(b"\r\n\r\n"), read_timeout)
+            raw = await within(connection.reader.readuntil(b"\r\n\r\n"), read_timeout)
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout("no answer in time") from None
         except asyncio.LimitOverrunError:

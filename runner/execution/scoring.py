@@ -7,7 +7,7 @@ use. Scores come back as transcript :class:`Score` entries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from runner.execution.transcript import Score
 from runner.judging import semantic
@@ -20,11 +20,13 @@ NO_JUDGE = ("no LLM judge is configured: pass --osvi-judge-url URL (or the ini o
 
 
 class StepScorer:
-    def __init__(self, judge: Judge | None = None, turns: Sequence[Turn] = (),
+    def __init__(self, judge: Judge | None = None,
+                 turns: Sequence[Turn] | Callable[[], Sequence[Turn]] = (),
                  usage: TokenUsage | None = None, under_test: str = "") -> None:
-        """``turns``: the conversation before the text under test (``under_test`` names it)."""
+        """``turns``: the conversation before the text under test (``under_test`` names
+        it), or what builds it: most steps ask no judge, and so never need it."""
         self._judge = judge
-        self._turns = tuple(turns)
+        self._turns = turns
         self._usage = usage if usage is not None else TokenUsage()
         self._under_test = under_test
 
@@ -35,8 +37,8 @@ class StepScorer:
         if self._judge is None:
             raise JudgeError(NO_JUDGE)
         try:
-            verdict, used = await self._judge.verdict(criteria, text, self._turns,
-                                                      self._under_test)
+            turns = tuple(self._turns() if callable(self._turns) else self._turns)
+            verdict, used = await self._judge.verdict(criteria, text, turns, self._under_test)
         except JudgeError as error:
             if error.usage is not None:  # an answer came, unusable, but paid for
                 self._usage.add(error.usage)

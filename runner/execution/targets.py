@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.request import getproxies
 
 import httpx
 
@@ -28,7 +29,9 @@ from runner.execution.lean_transport import LeanTransport
 from runner.execution.open_sessions import OpenSessions
 from runner.execution.ratelimit import TokenBucket
 from runner.language.durations import format_duration
-from runner.mock import Engine, ManualClock, MockAgent, create_app, demo_agent_spec
+
+if TYPE_CHECKING:
+    from runner.mock import Engine
 
 USER_AGENT = f"osvi-scenarios/{__version__}"
 DEFAULT_MOCK_AGENT = "agent_mock"
@@ -105,6 +108,9 @@ class MockTarget:
 
     @asynccontextmanager
     async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
+        # Loaded here: a live run never builds the mock.
+        from runner.mock import Engine, ManualClock, MockAgent, create_app, demo_agent_spec
+
         spec = mock if mock is not None else demo_agent_spec()
         engine = Engine(agents={agent: MockAgent.from_spec(spec)}, token=EMBEDDED_MOCK_TOKEN,
                         clock=ManualClock())
@@ -130,6 +136,11 @@ def _tls_context() -> ssl.SSLContext | bool:
     """
     make = getattr(httpx, "create_ssl_context", None)  # public from httpx 0.28
     return make() if make is not None else True
+
+
+def _environment_proxies() -> bool:
+    """Whether HTTP_PROXY, HTTPS_PROXY or ALL_PROXY (any case) is set, as httpx reads them."""
+    return any(scheme in ("http", "https", "all") for scheme in getproxies())
 
 
 class LiveTarget:
@@ -166,7 +177,10 @@ class LiveTarget:
         """
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            tls = _tls_context()
+            proxied = _environment_proxies()
+            # Plain http with no proxy never needs the CA bundle (about 30 ms to load).
+            plain = self._base_url.startswith("http://") and not proxied
+            tls = True if plain else _tls_context()
             self._client = httpx.AsyncClient(
                 base_url=self._base_url,
                 headers={"API-Token": self._token, "User-Agent": USER_AGENT,
@@ -175,7 +189,11 @@ class LiveTarget:
                 verify=tls,
                 # The lean HTTP/1.1 path, verifying TLS with httpx's own context; where
                 # that context cannot be had (httpx < 0.28), httpx's default transport.
-                transport=(LeanTransport(ssl_context=tls) if isinstance(tls, ssl.SSLContext)
+                # httpx honours proxies from the environment only with its own transport,
+                # so any proxy setting keeps that one, NO_PROXY rules and all.
+                transport=(LeanTransport(ssl_context=None) if plain
+                           else LeanTransport(ssl_context=tls)
+                           if isinstance(tls, ssl.SSLContext) and not proxied
                            else None),
             )
             self._client_loop = loop

@@ -38,6 +38,7 @@ from runner.language.model import Scenario
 from runner.language.targets_scope import skip_reason
 from runner.plugin import redaction_arming
 from runner.plugin.failure_repr import ScenarioFailureRepr
+from runner.plugin.heap import FrozenHeap
 from runner.plugin.options import merged_values
 from runner.plugin.pytest_report import ReportPlugin, on_scenario_result
 from runner.plugin.scheduling import ConcurrentScenarios
@@ -96,6 +97,8 @@ def configure(config: pytest.Config) -> None:
                                              allow_outside_root=bool(values["allow_outside_root"]))
     config.stash[RUN_ID] = uuid.uuid4().hex[:8]
     config.pluginmanager.register(ReportPlugin(config), "osvi-report")
+    config.pluginmanager.register(FrozenHeap(lambda item: isinstance(item, ScenarioItem)),
+                                  "osvi-heap")
     # One target, one event loop and so one connection pool for the whole run.
     target = config.stash[TARGET] = settings.make_target()
     if settings.concurrency > 1:
