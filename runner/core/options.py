@@ -142,6 +142,10 @@ OPTIONS: tuple[Option, ...] = (
            "the reports add the cost of the judge's calls to their token use",
            flag="--osvi-llm-prices", ini="osvi_llm_prices", metavar="IN/OUT",
            see="docs/regression.md"),
+    Option("llm_rate", "rate", "at most RATE calls per second to the LLM (judge, simulated "
+           "customer and operator), apart from --osvi-rate: `1`, `60/min`; answers from the "
+           "cache do not count; with -n, shared between the workers", flag="--osvi-llm-rate",
+           ini="osvi_llm_rate", metavar="RATE", see="docs/simulation.md"),
     Option("semantic_model", "path", "the embedding model `similar_to` uses: a folder holding "
            "`model.onnx` and `tokenizer.json`, or an installed package carrying them; nothing is "
            "ever downloaded; `OSVI_SEMANTIC_MODEL` sets it too, checked where `similar_to` is "

@@ -24,7 +24,14 @@ from runner.execution.invariants import (
     Invariants,
 )
 from runner.execution.judge_turns import conversation_turns
-from runner.execution.parties import Parties, new_customer_id
+from runner.execution.operators import OperatorRun, after_step, scenario_operator
+from runner.execution.parties import (
+    MissingAgent,
+    Parties,
+    agent_uuids,
+    mock_agents,
+    new_customer_id,
+)
 from runner.execution.raw_request import RawRequestError
 from runner.execution.raw_steps import send_raw, uses_own_token
 from runner.execution.scoring import StepScorer
@@ -76,7 +83,9 @@ class ScenarioRun:
         self._run_number = run_number
         self._fresh_customer = fresh_customer
         self.invariants = Invariants()
-        self.parties = Parties(scenario.customers)
+        self._operator_spec: Any = None  # the scenario's `operator:`, placeholders filled in
+        self._operator: OperatorRun | None = None
+        self.parties = Parties(scenario.customers, scenario.party_agents)
 
     def _resolve_identity(self) -> None:
         agent = self.scenario.agent or self._default_agent
@@ -94,6 +103,10 @@ class ScenarioRun:
         self.variables["customer"] = self.result.customer
         self.parties.resolve(lambda given: str(render(given, self.variables, self.env)),
                              fresh=self._fresh_customer)
+        try:
+            self.parties.resolve_agents(agent_uuids(self.scenario.agents, self.target.kind))
+        except MissingAgent as missing:
+            raise StepBroken(str(missing)) from None
         # `vars` may use the built-in names, known only now (`{{ env.X }}` waits for its step).
         builtins = {name: self.variables[name] for name in BUILTIN_VARS}
         for name in self.scenario.variables:
@@ -107,14 +120,20 @@ class ScenarioRun:
             self._resolve_identity()
             self.invariants = Invariants.from_spec(
                 render_tree(self.scenario.invariants, self.variables, self.env))
+            self._operator_spec = render_tree(self.scenario.operator, self.variables, self.env)
         except (StepBroken, UndefinedVariable) as error:
             self.result.break_run(str(error))
             self.result.stopped = time.time()
             return self.result
         try:
             mock = mock_for_run(self.scenario.mock, self._run_number, self.env)
-            async with self.target.connect(self.result.agent, mock) as connection:
+            others = mock_agents(self.scenario.agents, self._run_number, self.env)
+            async with self.target.connect(self.result.agent, mock, others) as connection:
                 connection.client.narrate = self._runner_line
+                self._operator = scenario_operator(
+                    self._operator_spec, self.result,
+                    lambda step: self._run_step(step, connection), self._note, self._judge,
+                    self._run_number)
                 try:
                     await self._run_block(self.scenario.steps, connection, stop_on_failure=True)
                     await self._run_block(self.scenario.finally_steps, connection,
@@ -156,6 +175,9 @@ class ScenarioRun:
         for step in steps:
             record = (await self._simulate(step, connection) if step.action == "simulate"
                       else await self._run_step(step, connection))
+            if (self._operator is not None and stop_on_failure and step.action == "customer"
+                    and record.outcome == "passed"):  # the scenario's operator may act now
+                record = (await self._operator.after(record, after_step(step)))[0] or record
             if record.outcome != "passed":
                 self.result.fail(record)
                 if stop_on_failure:
@@ -178,7 +200,8 @@ class ScenarioRun:
                 self.invariants.context_words = DEFAULT_CONTEXT_WORDS
         simulation = Simulation(step, spec, self.result,
                                 lambda turn: self._run_step(turn, connection), self._note,
-                                self._judge, int(spec.get("seed", self._run_number)))
+                                self._judge, int(spec.get("seed", self._run_number)),
+                                watching=self._operator)
         return await simulation.run()
 
     def _note(self, kind: EntryKind, text: str | None, step: Step, detail: str = "") -> None:
@@ -226,7 +249,7 @@ class ScenarioRun:
             message = (filled_in("wait", str(step.value), value, error, secret=secret)
                        if isinstance(step.value, str) and "{{" in step.value
                        else f"`wait: {written(value)}` {error.reason}")
-            where = f"{display_path(str(self.scenario.file))}:{step.line}"
+            where = step.where(display_path(str(self.scenario.file)))
             raise StepBroken(f"{where}: {message}; {error.fix}") from None
         self._note("wait", None, step, await connection.wait(seconds))
 
@@ -251,7 +274,8 @@ class ScenarioRun:
         else:
             customer = (self.result.customer if step.party is None
                         else self.parties.ids[step.party])
-            exchange = await self._send(step.action, value, session, customer, connection)
+            exchange = await self._send(step.action, value, session, customer, connection,
+                                        party=step.party)
         record.exchange = exchange
         if (exchange.status == 401 and self.target.kind == "live"
                 and not _expects_status(expect, 401) and not uses_own_token(step, value)):
@@ -315,10 +339,11 @@ class ScenarioRun:
             self._note("command", step.action, step, "→ no usable answer")
 
     async def _send(self, action: str, value: Any, session: str | None, customer: str,
-                    connection: Connection) -> Exchange:
+                    connection: Connection, *, party: str | None = None) -> Exchange:
         client = connection.client
         if action == "customer":
-            return await client.inbound(self.result.agent, customer, _text(value), session)
+            agent = self.parties.agent(party, self.result.agent)  # `agent: sales` of `as:`
+            return await client.inbound(agent, customer, _text(value), session)
         assert session is not None
         if action == "inject_context":
             return await client.inject_context(session, _text(value))
@@ -358,7 +383,7 @@ class ScenarioRun:
         refused = "" if exchange.ok else self._outcome(exchange)
         if action == "customer":
             marks = ("simulated" if step.turn else "",  # written by `simulate:`
-                     f"as {step.party}" if step.party else "", refused)
+                     self.parties.label(step.party), refused)
             self._note("customer", text, step, " · ".join(m for m in marks if m))
             if exchange.ok:
                 facts = [f"state {data.get('state')}", f"mode {data.get('mode')}"]

@@ -1,10 +1,12 @@
-"""The simulated operator's playbook: when a human takes over, and what they do then.
+"""The simulated operator's policies: a fixed playbook, or an LLM with a persona.
 
-Deterministic, so it runs offline: take over once a reply asks for help (or
-after a number of simulated turns), whisper a hint, say something to the
-customer, hand back with ``end`` (the simulation goes on) or ``close`` (it
-stops). Each action becomes a support step of its own, sent to the real
-support endpoint and checked like a scripted one.
+The playbook is deterministic, so it runs offline: take over once a reply asks
+for help (or after a number of customer turns), whisper a hint, say something
+to the customer, hand back with ``end`` (the conversation goes on) or ``close``
+(a simulation stops). The LLM operator (``policy: llm``) decides one action at
+a time (:mod:`runner.judging.operator_simulator`). Either way each action
+becomes a support step of its own, sent to the real support endpoint and
+checked like a scripted one (:mod:`runner.execution.operators`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from runner.core.text import quoted
+
+DEFAULT_MAX_ACTIONS = 6
 
 @dataclass(frozen=True)
 class Playbook:
     on_help: bool = False
-    after: int | None = None  # take over after this simulated turn
+    after: int | None = None  # take over after this many customer turns it watched
     whisper: str | None = None
     say: str | None = None
     hand_back: str = "end"  # or close
@@ -52,3 +57,37 @@ class Playbook:
     def describe(self) -> str:
         when = "when the agent asks for help" if self.on_help else f"after turn {self.after}"
         return f"operator playbook: takes over {when}, hands back with `{self.hand_back}`"
+
+
+@dataclass(frozen=True)
+class LLMOperator:
+    """``policy: llm``: a model playing the operator, asked after every customer turn."""
+
+    persona: str
+    instructions: str = ""
+    max_actions: int = DEFAULT_MAX_ACTIONS  # actions in all (`nothing` is free)
+    seed: int | None = None  # None: the simulation's seed, or the run number
+
+    def describe(self) -> str:
+        return (f"operator llm: {quoted(self.persona, 120)}, up to {self.max_actions} "
+                f"actions")
+
+
+Policy = Playbook | LLMOperator
+
+
+def is_llm(spec: Any) -> bool:
+    """Whether an ``operator:`` value asks for the LLM operator."""
+    return isinstance(spec, Mapping) and (spec.get("policy") == "llm" or "persona" in spec)
+
+
+def policy_from(spec: Mapping[str, Any] | None) -> Policy | None:
+    """The policy of a schema-valid ``operator:`` block; None when there is none."""
+    if not spec:
+        return None
+    if is_llm(spec):
+        seed = spec.get("seed")
+        return LLMOperator(str(spec.get("persona", "")), str(spec.get("instructions", "")),
+                           int(spec.get("max_actions", DEFAULT_MAX_ACTIONS)),
+                           int(seed) if seed is not None else None)
+    return Playbook.from_spec(spec)

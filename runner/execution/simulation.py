@@ -6,7 +6,8 @@ customer step of its own (``step 3 turn 2``) by the executor, so it is sent,
 recorded and checked (``invariants``) exactly like a written one. The step's
 own record opens the simulation; a turn that fails or breaks ends it and is
 the step the scenario fails with. Why the simulation stopped is a line of the
-transcript.
+transcript. The operator that watches the turns is the step's own
+``operator:`` if it has one, else the scenario's (:mod:`runner.execution.operators`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from runner.core.text import quoted
 from runner.execution.expectations import check_expectations
 from runner.execution.judge_turns import conversation_turns
-from runner.execution.operator_policy import Playbook
+from runner.execution.operator_policy import is_llm, policy_from
+from runner.execution.operators import OperatorRun
 from runner.execution.scoring import NO_JUDGE, StepScorer
 from runner.execution.transcript import (
     EntryKind,
@@ -32,21 +34,30 @@ from runner.judging.judge import Judge, JudgeError
 from runner.judging.llm import LLMError
 from runner.judging.probes import probe_messages
 from runner.judging.simulator import NextMessage, Persona, next_message
-from runner.language.model import Step
+from runner.language.model import Scenario, Step
 
 DEFAULT_MAX_TURNS = 6
-NO_SIMULATOR = ("an LLM customer (`simulate:` with `persona`) needs an LLM: pass --osvi-judge-url "
-                "URL (or the ini option osvi_judge_url) and export OSVI_JUDGE_MODEL; "
-                "`probe:` simulations run without one")
+NO_SIMULATOR = ("an LLM customer or operator (`simulate:` with `persona`, `operator:` with "
+                "`policy: llm`) needs an LLM: pass --osvi-judge-url URL (or the ini option "
+                "osvi_judge_url) and export OSVI_JUDGE_MODEL; `probe:` simulations and the "
+                "playbook operator run without one")
 
 RunTurn = Callable[[Step], Awaitable[StepRecord]]
 Note = Callable[[EntryKind, "str | None", Step, str], None]
 
 
 def needs_llm(spec: Any) -> bool:
-    """Whether a ``simulate:`` value asks an LLM: a persona, or a ``stop_when`` criterion."""
+    """Whether a ``simulate:`` value asks an LLM: a persona, a ``stop_when`` criterion, or
+    an LLM operator."""
     return isinstance(spec, Mapping) and ("persona" in spec
-                                          or isinstance(spec.get("stop_when"), str))
+                                          or isinstance(spec.get("stop_when"), str)
+                                          or is_llm(spec.get("operator")))
+
+
+def scenario_needs_llm(scenario: Scenario) -> bool:
+    """Whether a scenario asks an LLM to play a part: its operator, or a ``simulate:`` step."""
+    return is_llm(scenario.operator) or any(
+        step.action == "simulate" and needs_llm(step.value) for step in scenario.all_steps())
 
 
 def title(spec: Mapping[str, Any]) -> str:
@@ -57,8 +68,10 @@ def title(spec: Mapping[str, Any]) -> str:
 
 class Simulation:
     def __init__(self, step: Step, spec: Mapping[str, Any], result: ScenarioResult,
-                 run_turn: RunTurn, note: Note, judge: Judge | None, seed: int) -> None:
-        """``spec``: the step's value, placeholders filled in."""
+                 run_turn: RunTurn, note: Note, judge: Judge | None, seed: int,
+                 watching: OperatorRun | None = None) -> None:
+        """``spec``: the step's value, placeholders filled in; ``watching``: the
+        scenario's operator, used when the step has none of its own."""
         self.step = step
         self.spec = spec
         self.result = result
@@ -70,7 +83,10 @@ class Simulation:
         self.persona = Persona(str(spec.get("persona", "")), str(spec.get("goal", "")),
                                str(spec.get("language", "")), seed)
         self.max_turns = int(spec.get("max_turns", len(self.script) or DEFAULT_MAX_TURNS))
-        self.operator = Playbook.from_spec(spec.get("operator"))
+        policy = policy_from(spec.get("operator"))
+        self.operator = (OperatorRun(policy, result, run_turn, note, judge, seed)
+                         if policy is not None else watching)
+        self.own_operator = policy is not None
         self.seed = seed
         who = (f"probe {self.probe}" if self.probe
                else f"persona {quoted(self.persona.persona, 120)}")
@@ -88,7 +104,8 @@ class Simulation:
         parts = [f"simulated customer: {who}", f"up to {self.max_turns} turns",
                  f"seed {self.seed}"]
         if self.operator is not None:
-            parts.append(self.operator.describe())
+            scope = "" if self.own_operator else " (the scenario's)"
+            parts.append(self.operator.describe() + scope)
         return " · ".join(parts)
 
     async def run(self) -> StepRecord:
@@ -129,12 +146,10 @@ class Simulation:
             stopped = await self._stop_when(turn_record, here, record)
             if stopped is not None:
                 return record, stopped
-            if self.operator is not None and turn_record.exchange is not None \
-                    and self.operator.due(turn, turn_record.exchange.payload):
-                failed, closed = await self._operate(turn)
+            if self.operator is not None:
+                failed, closed = await self.operator.after(turn_record, self._operator_step(turn))
                 if failed is not None:
                     return failed, f"{failed.step.ref} {failed.outcome}"
-                self.operator = None  # the playbook runs once
                 if closed:
                     return record, f"the operator closed the session after {here.ref}"
         if self.probe and self.max_turns >= len(self.script):
@@ -179,16 +194,12 @@ class Simulation:
         self.record.goal_reached = True
         return f"goal reached at {here.ref} (stop_when met)"
 
-    async def _operate(self, turn: int) -> tuple[StepRecord | None, bool]:
-        """The playbook's support steps after ``turn``: the one that failed, and if it closed."""
-        assert self.operator is not None
-        for action, text in self.operator.actions():
-            step = dataclasses.replace(self.step, action=action, value=text, turn=turn,
+    def _operator_step(self, turn: int) -> Callable[[str, str | None], Step]:
+        """How the operator's actions after ``turn`` are named: ``step 2 turn 1 takeover``."""
+        def make(action: str, text: str | None) -> Step:
+            return dataclasses.replace(self.step, action=action, value=text, turn=turn,
                                        expect={"state": "ok"}, save={}, name=None)
-            done = await self.run_turn(step)
-            if done.outcome != "passed":
-                return done, False
-        return None, self.operator.hand_back == "close"
+        return make
 
     def _name_probe(self, turn_record: StepRecord, message: str) -> None:
         """A finding says which probe got it, and with what message."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -81,8 +81,11 @@ class Target(Protocol):
     label: str  # for reports; never holds credentials
     sessions: SessionPolicy
 
-    def connect(self, agent: str, mock: dict[str, Any] | None) -> Any:
-        """An async context manager yielding a :class:`Connection`."""
+    def connect(self, agent: str, mock: dict[str, Any] | None,
+                others: Mapping[str, dict[str, Any] | None] | None = None) -> Any:
+        """An async context manager yielding a :class:`Connection`. ``others``: more
+        mock agents by uuid (a scenario's named ``agents:``; None: the demo agent),
+        hosted beside ``agent`` on the embedded mock and ignored live."""
         ...
 
     async def aclose(self) -> None:
@@ -107,13 +110,17 @@ class MockTarget:
         """Nothing outlives a scenario on the embedded mock."""
 
     @asynccontextmanager
-    async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
+    async def connect(self, agent: str, mock: dict[str, Any] | None,
+                      others: Mapping[str, dict[str, Any] | None] | None = None,
+                      ) -> AsyncIterator[Connection]:
         # Loaded here: a live run never builds the mock.
         from runner.mock import Engine, ManualClock, MockAgent, create_app, demo_agent_spec
 
-        spec = mock if mock is not None else demo_agent_spec()
-        engine = Engine(agents={agent: MockAgent.from_spec(spec)}, token=EMBEDDED_MOCK_TOKEN,
-                        clock=ManualClock())
+        specs = {**(others or {}), agent: mock}  # the scenario's own agent wins a clash
+        engine = Engine(agents={uuid: MockAgent.from_spec(spec if spec is not None
+                                                          else demo_agent_spec())
+                                for uuid, spec in specs.items()},
+                        token=EMBEDDED_MOCK_TOKEN, clock=ManualClock())
         transport = httpx.ASGITransport(app=create_app(engine))
         async with httpx.AsyncClient(
             transport=transport, base_url="http://osvi-mock",
@@ -206,7 +213,9 @@ class LiveTarget:
             await client.aclose()
 
     @asynccontextmanager
-    async def connect(self, agent: str, mock: dict[str, Any] | None) -> AsyncIterator[Connection]:
+    async def connect(self, agent: str, mock: dict[str, Any] | None,
+                      others: Mapping[str, dict[str, Any] | None] | None = None,
+                      ) -> AsyncIterator[Connection]:
         client = OsviClient(self._http(), timeout=self._timeout, retries=self._retries,
                             contract=self._contract, label=self.label.rstrip("/"),
                             limiter=self._limiter, max_response=self._max_response,

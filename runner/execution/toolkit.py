@@ -15,11 +15,12 @@ from typing import Any
 
 from runner.core.errors import RunnerError
 from runner.core.options import JUDGE_KEY_ENV, OptionValueError, int_value, option
+from runner.execution.ratelimit import RateError, TokenBucket, parse_rate
 from runner.judging.judge import JudgeConfig, JudgeError, build_config
 
 # The keywords of build_toolkit that come from the option table.
 TOOLKIT_NAMES = ("repeat", "judge_url", "judge_model", "transcripts", "llm_cache",
-                 "llm_cache_mode", "llm_prices")
+                 "llm_cache_mode", "llm_prices", "llm_rate")
 
 
 class ToolkitError(RunnerError):
@@ -50,11 +51,16 @@ def build_toolkit(*, repeat: str | int | None, judge_url: str | None,
                   judge_model: str | None, transcripts: str | None, timeout: float,
                   env: Mapping[str, str], llm_cache: str | None = None,
                   llm_cache_mode: str | None = None,
-                  llm_prices: str | None = None) -> ToolkitSettings:
-    """Check the merged values; only the judge's model and key are read from ``env``."""
+                  llm_prices: str | None = None, llm_rate: str | float | None = None,
+                  rate_share: int = 1) -> ToolkitSettings:
+    """Check the merged values; only the judge's model and key are read from ``env``.
+
+    ``rate_share``: the xdist workers that split ``--osvi-llm-rate`` between them.
+    """
     llm = {"llm_cache": llm_cache, "llm_cache_mode": llm_cache_mode, "llm_prices": llm_prices}
     try:
-        judge = build_config(judge_url, env, model=judge_model, timeout=timeout, llm=llm)
+        judge = build_config(judge_url, env, model=judge_model, timeout=timeout, llm=llm,
+                             limiter=_llm_limiter(llm_rate, rate_share))
     except (JudgeError, OptionValueError) as error:
         raise ToolkitError(str(error)) from None
     # The key may also come from the judge URL (https://user:KEY@host): masked either way.
@@ -64,8 +70,18 @@ def build_toolkit(*, repeat: str | int | None, judge_url: str | None,
                            judge_key=key or None)
 
 
+def _llm_limiter(rate: str | float | None, share: int) -> TokenBucket | None:
+    """The run's bucket for LLM calls: the same syntax and limiter as --osvi-rate, apart."""
+    if rate is None or rate == "":
+        return None
+    try:
+        return TokenBucket(parse_rate(rate) / max(1, share))
+    except RateError as error:
+        raise ToolkitError(f"--osvi-llm-rate: {error}") from None
+
+
 def toolkit_from(values: Mapping[str, Any], env: Mapping[str, str],
-                 timeout: float) -> ToolkitSettings:
+                 timeout: float, rate_share: int = 1) -> ToolkitSettings:
     """The toolkit from merged option values (:func:`runner.core.options.merge`)."""
     chosen: dict[str, Any] = {name: values.get(name) for name in TOOLKIT_NAMES}
-    return build_toolkit(**chosen, timeout=timeout, env=env)
+    return build_toolkit(**chosen, timeout=timeout, env=env, rate_share=rate_share)

@@ -29,6 +29,7 @@ from runner.core.options import OptionValueError, option
 from runner.core.redact import Redactor, environment_secrets
 from runner.judging.llm import COMPLETIONS, Endpoint, LLMClient, LLMError, make_endpoint
 from runner.judging.llm_cache import LLMCache
+from runner.judging.llm_rate import CallLimiter
 from runner.judging.turns import Turn, transcript
 from runner.judging.usage import CallUsage, Prices, PricesError, parse_prices
 from runner.judging.verdicts import (
@@ -142,11 +143,13 @@ def llm_options(values: Mapping[str, Any]) -> tuple[LLMCache, Prices | None]:
 
 def build_config(url: str | None, env: Mapping[str, str], *, model: str | None = None,
                  timeout: float = 30.0,
-                 llm: Mapping[str, Any] | None = None) -> JudgeConfig | None:
+                 llm: Mapping[str, Any] | None = None,
+                 limiter: CallLimiter | None = None) -> JudgeConfig | None:
     """The judge settings, or None when no judge URL is set; raises JudgeError if unusable.
 
     ``llm``: merged option values holding the cache and price options (checked
     whether or not a judge is set: a bad ini value is an error either way).
+    ``limiter``: the run's ``--osvi-llm-rate``, shared by every call of the client.
     """
     cache, prices = llm_options(llm or {})
     if not url:
@@ -166,7 +169,7 @@ def build_config(url: str | None, env: Mapping[str, str], *, model: str | None =
     # What is sent to the judge, and kept in the cache, never holds the run's secrets.
     redactor = Redactor([*environment_secrets(env), endpoint.api_key])
     client = LLMClient(endpoint, cache=cache, prices=prices, name="the judge",
-                       redactor=redactor)
+                       redactor=redactor, limiter=limiter)
     return JudgeConfig(endpoint, client)
 
 

@@ -36,6 +36,7 @@ from runner.core.errors import RunnerError
 from runner.core.redact import Redactor
 from runner.core.text import flat, shorten
 from runner.judging.llm_cache import LLMCache, request_key
+from runner.judging.llm_rate import CallLimiter
 from runner.judging.usage import CallUsage, Prices
 
 COMPLETIONS = "/chat/completions"
@@ -182,8 +183,10 @@ class LLMClient:
 
     def __init__(self, endpoint: Endpoint, *, cache: LLMCache | None = None,
                  prices: Prices | None = None, name: str = "the LLM",
-                 redactor: Redactor | None = None, max_response: int = MAX_RESPONSE) -> None:
+                 redactor: Redactor | None = None, max_response: int = MAX_RESPONSE,
+                 limiter: CallLimiter | None = None) -> None:
         self.endpoint = endpoint
+        self.limiter = limiter  # --osvi-llm-rate: every request sent waits on it
         self.cache = cache if cache is not None else LLMCache()
         self.prices = prices
         self.name = name
@@ -198,11 +201,13 @@ class LLMClient:
 
     async def complete(self, messages: Sequence[Mapping[str, str]], parse: Callable[[str], T], *,
                        schema: Mapping[str, Any] | None = None,
-                       schema_name: str = "answer") -> tuple[T, CallUsage]:
+                       schema_name: str = "answer",
+                       name: str | None = None) -> tuple[T, CallUsage]:
         """``parse`` of the answer's text, and what the call used.
 
         An answer ``parse`` refuses (raising :class:`LLMError`) is not kept in the
         cache; the error carries the call's usage, since it was paid for.
+        ``name``: who asks, as errors say it (a simulator is not "the judge").
         """
         sent = [{"role": m["role"], "content": self._redact(m["content"])} for m in messages]
         request: dict[str, Any] = {"model": self.endpoint.model, "messages": sent,
@@ -211,7 +216,7 @@ class LLMClient:
             request["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": schema_name, "strict": True, "schema": dict(schema)}}
         key = request_key(request)
-        answer, cached = await self._answer(key, request)
+        answer, cached = await self._answer(key, request, name or self.name)
         usage = _usage(answer.get("usage"), self.prices, cached=cached)
         try:
             value = parse(answer["content"])
@@ -223,7 +228,8 @@ class LLMClient:
             self.cache.put(key, request, answer)
         return value, usage
 
-    async def _answer(self, key: str, request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def _answer(self, key: str, request: dict[str, Any],
+                      name: str) -> tuple[dict[str, Any], bool]:
         """The answer's ``content`` and ``usage``, and whether it cost nothing."""
         found = self.cache.get(key)
         if found is not None:
@@ -231,7 +237,7 @@ class LLMClient:
         if self.cache.replay:
             raise LLMError(self._redact(
                 f"--osvi-llm-cache-mode replay: no answer in the cache for this question to "
-                f"{self.name} (model {self.endpoint.model}, key {key[:12]}): "
+                f"{name} (model {self.endpoint.model}, key {key[:12]}): "
                 f"{_short(request['messages'][-1]['content'], 200)!r}"))
         # The same question asked twice at once (scenarios side by side) is sent once.
         flight = (id(asyncio.get_running_loop()), key)
@@ -246,7 +252,7 @@ class LLMClient:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._in_flight[flight] = future
         try:
-            answer = await self._ask(request)
+            answer = await self._ask(request, name)
             future.set_result(answer)
             return answer, False
         except asyncio.CancelledError:
@@ -260,70 +266,72 @@ class LLMClient:
             if self._in_flight.get(flight) is future:
                 del self._in_flight[flight]
 
-    async def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    async def _ask(self, request: dict[str, Any], name: str) -> dict[str, Any]:
         body = dict(request)
         if self.schema_refused:
             body.pop("response_format", None)
-        answer = await self._post_with_retries(body)
+        answer = await self._post_with_retries(body, name)
         if answer.status in (400, 422) and "response_format" in body:
             # vLLM, llama.cpp and older servers refuse json_schema: ask plainly, and if
             # that works, never with it again in this run.
             body.pop("response_format")
-            answer = await self._post_with_retries(body)
+            answer = await self._post_with_retries(body, name)
             self.schema_refused = answer.status == 200
         if answer.status != 200:
             raise LLMError(self._redact(
-                f"{self.name} at {self.endpoint.shown_url} answered HTTP {answer.status}: "
+                f"{name} at {self.endpoint.shown_url} answered HTTP {answer.status}: "
                 f"{error_text(answer.body)}"))
-        return self._content(answer.body)
+        return self._content(answer.body, name)
 
-    def _content(self, body: bytes) -> dict[str, Any]:
+    def _content(self, body: bytes, name: str) -> dict[str, Any]:
         where = self.endpoint.shown_url
         try:
             data = json.loads(body)
             message = data["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise LLMError(self._redact(
-                f"{self.name} at {where} did not answer like a chat-completions API: "
+                f"{name} at {where} did not answer like a chat-completions API: "
                 f"{_short(body.decode('utf-8', 'replace'))!r}")) from None
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str):
-            raise LLMError(f"{self.name} at {where} sent no message content")
+            raise LLMError(f"{name} at {where} sent no message content")
         usage = data.get("usage") if isinstance(data, dict) else None
         return {"content": self._redact(content),
                 "usage": usage if isinstance(usage, dict) else None}
 
-    async def _post_with_retries(self, body: dict[str, Any]) -> _Answer:
+    async def _post_with_retries(self, body: dict[str, Any], name: str) -> _Answer:
         where = self.endpoint.shown_url
         timeout = self.endpoint.timeout
         for attempt in range(RETRIES + 1):
             last = attempt == RETRIES
+            if self.limiter is not None:
+                await self.limiter.acquire()
             try:
                 answer = await self._post(body)
             except httpx.TimeoutException:
                 if last:
-                    raise LLMError(f"no answer from {self.name} at {where} within {timeout:g}s "
+                    raise LLMError(f"no answer from {name} at {where} within {timeout:g}s "
                                    f"({attempt + 1} attempts)") from None
                 await asyncio.sleep(_backoff(attempt))
                 continue
             except httpx.ConnectError:
                 if last:
-                    raise LLMError(f"could not connect to {self.name} at {where} "
+                    raise LLMError(f"could not connect to {name} at {where} "
                                    f"({attempt + 1} attempts)") from None
                 await asyncio.sleep(_backoff(attempt))
                 continue
             except _TooLarge:
-                raise LLMError(f"the answer of {self.name} at {where} is larger than "
+                raise LLMError(f"the answer of {name} at {where} is larger than "
                                f"{self.max_response // 1024} kB; it was not read") from None
             except httpx.HTTPError as error:
-                raise LLMError(f"the request to {self.name} at {where} failed: "
+                raise LLMError(f"the request to {name} at {where} failed: "
                                f"{type(error).__name__}") from None
             if answer.status not in RETRY_STATUSES or last:
                 return answer
             wait = answer.retry_after if answer.retry_after is not None else _backoff(attempt)
             if wait > MAX_RETRY_AFTER:
                 raise LLMError(self._redact(
-                    f"{self.name} at {where} answered HTTP {answer.status} and asked to come "
+                    f"{name} at {where} answered HTTP {answer.status} and asked to come "
                     f"back in {wait:.0f}s, longer than the {MAX_RETRY_AFTER:.0f}s the runner "
                     f"waits: {error_text(answer.body)}"))
             await asyncio.sleep(wait)

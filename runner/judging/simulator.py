@@ -21,6 +21,7 @@ from runner.judging.turns import Turn
 from runner.judging.usage import CallUsage
 from runner.judging.verdicts import _json
 
+SIMULATOR_LLM = "the customer simulator's LLM"  # how the client's errors name who asked
 _SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"message": {"type": "string"}, "done": {"type": "boolean"},
@@ -97,4 +98,4 @@ async def next_message(client: LLMClient, persona: Persona,
     messages = [{"role": "system", "content": _system(persona)},
                 {"role": "user", "content": _conversation(visible(turns))}]
     return await client.complete(messages, parse_next, schema=_SCHEMA,
-                                 schema_name="customer_message")
+                                 schema_name="customer_message", name=SIMULATOR_LLM)

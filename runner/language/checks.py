@@ -16,6 +16,7 @@ from typing import Any
 from runner.core.errors import Problem
 from runner.core.pass_statistics import lower_bound, percent, runs_to_reach
 from runner.core.suggest import did_you_mean
+from runner.language.agents import check_agents
 from runner.language.durations import DurationError, parse_duration, written
 from runner.language.locate import child, dedupe, line_in, show, yaml_inline
 from runner.language.matchers import MatcherError, compile_list_matcher, compile_text_matcher
@@ -133,6 +134,7 @@ class _DocumentChecker:
         self.check_session_order()
         check_party_names(self.data, [(s.path, s.spec) for s in
                                       self.steps("steps") + self.steps("finally")], self.add)
+        self.problems += check_agents(self.data, self.file, self.add)
         for step in self.steps("steps") + self.steps("finally"):
             self.check_applicable(step)
             self.check_matchers(step)
@@ -356,6 +358,12 @@ class _DocumentChecker:
         # inline agent's placeholders are well-formed or not as in an agents file: check_mock.
         self.check_strings(("mock",), static | MOCK_TURN_NAMES, every_name, None, saved_by,
                            syntax=not isinstance(self.data.get("mock"), dict))
+        agents = self.data.get("agents")
+        for name, spec in agents.items() if isinstance(agents, dict) else ():  # as `mock:`
+            self.check_strings(("agents", name, "id"), static, every_name, None, saved_by)
+            self.check_strings(("agents", name, "mock"), static | MOCK_TURN_NAMES, every_name,
+                               None, saved_by, syntax=not isinstance((spec or {}).get("mock"),
+                                                                     dict))
         available = set(static)
         for step in steps:
             self.check_strings(step.path, available, every_name, step, saved_by)
@@ -386,7 +394,8 @@ class _DocumentChecker:
                    every_name: set[str], step: _Step | None,
                    saved_by: Mapping[str, _Step]) -> None:
         if name.startswith("env."):
-            if name[4:] not in self.env:
+            # A named agent's live `id` may be unset: that skips the run live, not the file.
+            if name[4:] not in self.env and (where[:1], where[2:3]) != (("agents",), ("id",)):
                 self.add(where, f"environment variable '{name[4:]}' is not set",
                          "export it before running, or use a `vars:` value")
             return

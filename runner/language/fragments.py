@@ -60,7 +60,8 @@ class Expansion:
                        problem.message, problem.fix, via=origin.via)
 
     def scenario(self, scenario: Scenario) -> Scenario:
-        """Included steps point at their `- include:` line of the scenario file."""
+        """Included steps point at their `- include:` line of the scenario file, and
+        keep where they really are (``Step.origin``) for the reports."""
         if not self.origins:
             return scenario
         return replace(scenario, steps=tuple(self._step(s) for s in scenario.steps),
@@ -70,7 +71,9 @@ class Expansion:
         origin = self.origin(step.line)
         if origin is None:
             return step
-        return replace(step, line=origin.include_line, end_line=origin.include_line)
+        where = f"{display_path(origin.file)}:{step.line % LINE_BASE}, included from {origin.via}"
+        return replace(step, line=origin.include_line, end_line=origin.include_line,
+                       origin=where)
 
 
 def expand_includes(data: YMap, path: Path, cache: MockFileCache) -> Expansion:

@@ -18,6 +18,7 @@ from typing import Any
 
 from runner.core.errors import Problem, ScenarioFileError
 from runner.language.agent_extends import resolve_extends
+from runner.language.agents import AgentMocks, build_agents, party_agents, resolve_agent_mocks
 from runner.language.checks import check_document
 from runner.language.durations import DurationError, filled_in, parse_duration
 from runner.language.fragments import expand_includes
@@ -78,12 +79,17 @@ def load_scenarios(path: Path, env: Mapping[str, str],
             if not found and mock is not None:  # `extends:` merged in, once the child is valid
                 mock, merge_problems = resolve_extends(mock, mock_source or path, cache)
                 found.extend(p for p in merge_problems if p not in problems)
+            agent_mocks: AgentMocks = {}
+            if not found:  # `agents:`, each with its own mock (files read, extends merged)
+                agent_mocks, agent_problems = resolve_agent_mocks(data, path, cache)
+                found.extend(p for p in agent_problems if p not in problems)
             notes += scenario_warnings(data, file)
             if mock_source is not None:
                 notes += cache.new_warnings(mock_source)
             if not found:
                 try:
-                    scenarios.extend(_build(data, path, env, mock, mock_source, source_lines))
+                    scenarios.extend(_build(data, path, env, mock, mock_source, source_lines,
+                                            agent_mocks))
                 except UndefinedVariable as error:
                     found.append(Problem(file, data.line_of("mock"), str(error),
                                          "define it under `vars:` or in every `examples` row"))
@@ -139,7 +145,8 @@ def _row_id(row: Mapping[str, Any], number: int) -> str:
 
 
 def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
-           mock_source: Path | None, source_lines: tuple[str, ...]) -> list[Scenario]:
+           mock_source: Path | None, source_lines: tuple[str, ...],
+           agent_mocks: AgentMocks | None = None) -> list[Scenario]:
     base_vars = dict(data.get("vars") or {})
     rows: list[Any] = list(data.get("examples") or [None])
     seen_ids: set[str] = set()
@@ -175,6 +182,9 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             agent=data.get("agent"),
             customer=data.get("customer"),
             customers=party_ids(data.get("customers")),
+            agents=build_agents(agent_mocks or {}, data, variables, env, path,
+                                number if row is not None else None),
+            party_agents=party_agents(data.get("customers")),
             variables=variables,
             row_id=row_id,
             row=row_values,
@@ -192,6 +202,7 @@ def _build(data: YMap, path: Path, env: Mapping[str, str], mock: Any,
             repeat=_repeat(data.get("repeat")),
             invariants=_invariants(data.get("invariants")),
             judge=_conversation_judge(data),
+            operator=data.get("operator"),
             targets=tuple(str(t) for t in data.get("targets") or ()),
         ))
     return built

@@ -43,6 +43,14 @@ class Step:
     session_id: str | None = None
     party: str | None = None  # `as: anna`: the named customer this step acts as
     turn: int = 0  # > 0: a turn a `simulate:` step made (simulated customer or operator)
+    by_operator: bool = False  # an action the scenario's `operator:` took after this step
+    # From `include:`: "fragments/login.yaml:4, included from refund.scenario.yaml:12"
+    # (`line` stays the scenario file's `include:` line, whose source reports show).
+    origin: str | None = None
+
+    def where(self, file_name: str) -> str:
+        """Where a person finds the step: its fragment's line, or ``file_name:line``."""
+        return self.origin if self.origin is not None else f"{file_name}:{self.line}"
 
     @property
     def ref(self) -> str:
@@ -50,7 +58,8 @@ class Step:
         if self.block == "judge":
             return "judge"
         base = f"step {self.index}" if self.block == "steps" else f"finally step {self.index}"
-        return f"{base} turn {self.turn}" if self.turn else base
+        base = f"{base} turn {self.turn}" if self.turn else base
+        return f"{base} operator" if self.by_operator else base
 
     @property
     def is_api_call(self) -> bool:
@@ -83,6 +92,17 @@ class ConversationJudge:
 
 
 @dataclass(frozen=True)
+class NamedAgent:
+    """One of a scenario's ``agents:`` (see ``runner/language/agents.py``)."""
+
+    name: str
+    id: str | None  # the agent_uuid live, filled in at load; None: not known (see `missing`)
+    missing: str | None = None  # why a live run has no id for it
+    mock: dict[str, Any] | None = None  # on the embedded mock (None: the demo agent)
+    mock_source: Path | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     file: Path
@@ -94,6 +114,8 @@ class Scenario:
     agent: str | None = None
     customer: str | None = None
     customers: dict[str, str | None] = field(default_factory=dict)  # name → id (None: fresh)
+    agents: dict[str, NamedAgent] = field(default_factory=dict)  # `agents:` by name
+    party_agents: dict[str, str] = field(default_factory=dict)  # party → its agent's name
     variables: dict[str, Any] = field(default_factory=dict)
     row_id: str | None = None
     row: dict[str, Any] = field(default_factory=dict)
@@ -111,6 +133,7 @@ class Scenario:
     repeat: RepeatSpec | None = None
     invariants: dict[str, Any] = field(default_factory=dict)
     judge: ConversationJudge | None = None
+    operator: dict[str, Any] | None = None  # `operator:` watching every customer turn
     targets: tuple[str, ...] = ()  # `targets: [mock]`: where it may run; empty: anywhere
 
     @property

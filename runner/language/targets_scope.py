@@ -8,6 +8,7 @@ sleep only part of it), so that scenario is skipped too, before it starts.
 
 from __future__ import annotations
 
+from runner.language.agents import live_skip
 from runner.language.durations import DurationError, format_duration, parse_duration
 from runner.language.model import Scenario
 
@@ -23,6 +24,9 @@ def skip_reason(scenario: Scenario, target_kind: str, max_wait: float) -> str | 
                 f"(targets: [{', '.join(scenario.targets)}]); this run is {here}")
     if target_kind != "live":
         return None
+    no_agent = live_skip(scenario)  # a named agent with no live `id`
+    if no_agent is not None:
+        return no_agent
     for step in scenario.all_steps():
         if step.action != "wait":
             continue

@@ -199,7 +199,7 @@ def _step(result: ScenarioResult, record: StepRecord, redactor: Redactor) -> Any
                           start=_ms(record.started), stop=_ms(max(record.stopped,
                                                                   record.started)))
     step.statusDetails = _step_details(result, record, redactor)
-    where = f"{result.scenario.file.name}:{record.step.line}"
+    where = record.step.where(result.scenario.file.name)
     step.parameters.append(Parameter(name="step", value=f"{record.step.ref} ({where})"))
     exchange = record.exchange
     if exchange is not None:
@@ -277,6 +277,10 @@ def _steps_of(result: ScenarioResult, redactor: Redactor) -> list[Any]:
             steps.append(_step(result, record, redactor))
             if step.action == "simulate":
                 _nest_turns(steps[-1], result, step, records, redactor)
+            for acted in [r for r in result.steps if r.step.by_operator  # the operator's
+                          and r.step.block == step.block and r.step.index == step.index]:
+                records.pop(id(acted.step), None)  # actions follow the turn they answer
+                steps.append(_step(result, acted, redactor))
             at = max(record.stopped, record.started)
     steps.extend(_step(result, record, redactor) for record in records.values())
     return steps

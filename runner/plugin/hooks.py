@@ -28,7 +28,7 @@ from runner.execution.repeat import plan as repeat_plan
 from runner.execution.repeat import run_repeated
 from runner.execution.run_loop import RunLoop
 from runner.execution.settings import SettingsError, settings_from
-from runner.execution.simulation import NO_SIMULATOR, needs_llm
+from runner.execution.simulation import NO_SIMULATOR, scenario_needs_llm
 from runner.execution.toolkit import ToolkitError, toolkit_from
 from runner.execution.transcript import ScenarioResult
 from runner.judging import semantic
@@ -74,7 +74,8 @@ def configure(config: pytest.Config) -> None:
     try:
         values = merged_values(config, env)
         settings = settings_from(values, env, rate_share=_xdist_workers(config))
-        toolkit = toolkit_from(values, env, timeout=settings.timeout)
+        toolkit = toolkit_from(values, env, timeout=settings.timeout,
+                               rate_share=_xdist_workers(config))
     except (OptionValueError, SettingsError, ToolkitError) as error:
         raise pytest.UsageError(str(error)) from None
     if values.get("semantic_model"):
@@ -202,8 +203,7 @@ class ScenarioItem(pytest.Item):
         if self.config.stash[TOOLKIT].judge is None and (scenario.judge is not None or uses_judge(
                 [[s.expect for s in scenario.all_steps()], scenario.invariants])):
             self.add_marker(pytest.mark.skip(reason=NO_JUDGE_SKIP))
-        elif self.config.stash[TOOLKIT].judge is None and any(
-                s.action == "simulate" and needs_llm(s.value) for s in scenario.all_steps()):
+        elif self.config.stash[TOOLKIT].judge is None and scenario_needs_llm(scenario):
             self.add_marker(pytest.mark.skip(reason=NO_SIMULATOR))
 
     async def execute(self) -> ScenarioResult:

@@ -229,7 +229,9 @@ class _Page:
         yield f'<span class="ref">{self.text(record.step.ref)}</span>{self.name(record.name)}'
         yield f"<span>{self.text(record.title)}</span>"
         yield f"<span>{offset} · {format_duration(record.duration)}</span>"
-        yield f'<span>line {record.step.line}</span>'
+        origin = record.step.origin  # a step from `include:`: its fragment's line
+        yield (f'<span>{self.text(origin)}</span>' if origin is not None
+               else f'<span>line {record.step.line}</span>')
         if outcome in _VERDICT:
             yield f'<span class="verdict">{_VERDICT[outcome]}</span>'
         yield "</div>"

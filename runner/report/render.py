@@ -140,7 +140,7 @@ def failure_report(result: ScenarioResult) -> str:
     parts += ["Conversation up to the failing step (whisper, tell, context: never shown "
               "to the customer):",
               chat_text(result, upto=record), ""]
-    file = f"{result.scenario.file.name}:{record.step.line}"
+    file = record.step.where(result.scenario.file.name)
     verb = "failed" if record.outcome == "failed" else "broke"
     parts.append(f"✗ {record.step.ref} {verb}: {record.heading}   ({file})")
     source = step_source(result, record)

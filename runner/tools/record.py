@@ -199,7 +199,8 @@ def observe(result: ScenarioResult, into: dict[tuple[int, str, int], Observation
         exchange = record.exchange
         if step.action not in REPLY_ACTIONS or exchange is None or not exchange.ok:
             continue
-        if step.turn:  # a simulated turn: its words change from run to run, no line to write
+        # A simulated turn, or an operator's action: no line of the file to write it into.
+        if step.turn or step.by_operator:
             continue
         reply = exchange.payload.get("reply")
         key = (result.scenario.line, step.block, step.index)

@@ -46,8 +46,9 @@ def test_unknown_top_level_key_replaces_the_missing_key_error() -> None:
           - customer: Hi
     """) == [f"{FILE}:2: unknown key 'stpes' at the top level of the scenario (did you mean "
              "'steps'?); use one of: scenario, description, tags, agent, customer, customers, "
-             "vars, examples, mock, steps, finally, repeat, invariants, judge, skip, xfail, "
-             "targets, timeout, feature, story, owner, severity, links"]
+             "agents, vars, examples, mock, steps, finally, repeat, invariants, operator, judge, "
+                 "skip, "
+             "xfail, targets, timeout, feature, story, owner, severity, links"]
 
 
 def test_step_without_an_action() -> None:
