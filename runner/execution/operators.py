@@ -23,7 +23,7 @@ from typing import Any
 
 from runner.execution.judge_turns import conversation_turns
 from runner.execution.operator_policy import LLMOperator, Playbook, Policy, policy_from
-from runner.execution.transcript import EntryKind, ScenarioResult, StepRecord
+from runner.execution.transcript import EntryKind, OperatorRecord, ScenarioResult, StepRecord
 from runner.judging.judge import Judge
 from runner.judging.llm import LLMError
 from runner.judging.operator_simulator import (
@@ -49,11 +49,14 @@ MakeStep = Callable[[str, "str | None"], Step]  # (support action, text) -> its 
 
 class OperatorRun:
     def __init__(self, policy: Policy, result: ScenarioResult, run_turn: RunTurn, note: Note,
-                 judge: Judge | None, seed: int, *, announce: bool = False) -> None:
+                 judge: Judge | None, seed: int, *, announce: bool = False,
+                 record: OperatorRecord | None = None) -> None:
         """``announce``: say who the operator is with the first turn it watches (a
-        simulation's own operator is in the simulation's opening line instead)."""
+        simulation's own operator is in the simulation's opening line instead);
+        ``record``: where its actions are kept for the run summary."""
         self.policy = policy
         self.announce = announce
+        self.record = record
         self.result = result
         self.run_turn = run_turn
         self.note = note
@@ -75,6 +78,8 @@ class OperatorRun:
         """Act after a customer turn that passed: the step that failed or broke, and whether
         the operator closed the session."""
         self.watched += 1
+        if self.record is not None:
+            self.record.watched = self.watched
         if self.announce and self.watched == 1:
             self.note("system", f"simulated operator: {self.describe()}", customer.step, "")
         payload: Mapping[str, Any] = customer.exchange.payload if customer.exchange else {}
@@ -114,6 +119,7 @@ class OperatorRun:
             self.used += 1
             refused = self._refused(action)
             if refused is not None:
+                self._keep(action.action, here, "not sent")
                 self.note("system", f"operator simulator: `{action.action}` not sent: "
                           f"{refused}", here, "")
                 return None, False
@@ -156,6 +162,7 @@ class OperatorRun:
 
     async def _act(self, step: Step) -> StepRecord:
         record = await self.run_turn(step)
+        self._keep(step.action, step, record.outcome)
         if record.outcome == "passed":
             self.mode = {"takeover": "support", "end": "ai", "close": "closed"}.get(
                 step.action, self.mode)
@@ -168,7 +175,14 @@ class OperatorRun:
         record.cause = (f"{here.ref} (operator simulator): the operator simulator could not "
                         f"choose an action: {error}")
         self.result.steps.append(record)
+        self._keep("choosing an action", here, "broken")
         return record
+
+    def _keep(self, action: str, step: Step, outcome: str) -> None:
+        """An action for the summary, named by the customer turn it answered."""
+        if self.record is not None:
+            turn = dataclasses.replace(step, by_operator=False).ref  # `step 3`, `step 2 turn 1`
+            self.record.actions.append((action, turn, outcome))
 
 
 def scenario_operator(spec: Mapping[str, Any] | None, result: ScenarioResult, run_turn: RunTurn,
@@ -177,7 +191,10 @@ def scenario_operator(spec: Mapping[str, Any] | None, result: ScenarioResult, ru
     policy = policy_from(spec)
     if policy is None:
         return None
-    return OperatorRun(policy, result, run_turn, note, judge, seed, announce=True)
+    record = result.operator = OperatorRecord(
+        "llm" if isinstance(policy, LLMOperator) else "playbook")
+    return OperatorRun(policy, result, run_turn, note, judge, seed, announce=True,
+                       record=record)
 
 
 def after_step(step: Step) -> MakeStep:

@@ -32,6 +32,7 @@ class ToolkitSettings:
     repeat: int | None = None  # --osvi-repeat: runs for every scenario
     judge: JudgeConfig | None = None
     transcripts: Path | None = None  # where each scenario's transcript JSON goes
+    llm_rate: float | None = None  # --osvi-llm-rate: LLM calls a second, the whole run's
     # Masked even when no judge is used: a scenario could still put it in a text.
     judge_key: str | None = field(default=None, repr=False)
 
@@ -58,24 +59,27 @@ def build_toolkit(*, repeat: str | int | None, judge_url: str | None,
     ``rate_share``: the xdist workers that split ``--osvi-llm-rate`` between them.
     """
     llm = {"llm_cache": llm_cache, "llm_cache_mode": llm_cache_mode, "llm_prices": llm_prices}
+    rate = _llm_rate(llm_rate)
+    limiter = TokenBucket(rate / max(1, rate_share)) if rate is not None else None
     try:
         judge = build_config(judge_url, env, model=judge_model, timeout=timeout, llm=llm,
-                             limiter=_llm_limiter(llm_rate, rate_share))
+                             limiter=limiter)
     except (JudgeError, OptionValueError) as error:
         raise ToolkitError(str(error)) from None
     # The key may also come from the judge URL (https://user:KEY@host): masked either way.
     key = env.get(JUDGE_KEY_ENV) or (judge.api_key if judge is not None else None)
     return ToolkitSettings(repeat=_repeat(repeat), judge=judge,
                            transcripts=Path(transcripts) if transcripts else None,
-                           judge_key=key or None)
+                           llm_rate=rate, judge_key=key or None)
 
 
-def _llm_limiter(rate: str | float | None, share: int) -> TokenBucket | None:
-    """The run's bucket for LLM calls: the same syntax and limiter as --osvi-rate, apart."""
+def _llm_rate(rate: str | float | None) -> float | None:
+    """Calls a second for the run's LLM bucket: the same syntax and limiter as --osvi-rate,
+    apart (each of ``rate_share`` workers takes its part)."""
     if rate is None or rate == "":
         return None
     try:
-        return TokenBucket(parse_rate(rate) / max(1, share))
+        return parse_rate(rate)
     except RateError as error:
         raise ToolkitError(f"--osvi-llm-rate: {error}") from None
 

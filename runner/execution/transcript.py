@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, Literal
 
 from runner.core.pass_statistics import (
@@ -148,6 +149,51 @@ class SimulationRecord:
                 f"turn{'' if self.turns == 1 else 's'} · stopped: {self.stopped}")
 
 
+_OPERATOR_DONE = {"takeover": "took over at {ref}", "end": "handed back",
+                  "close": "closed the session"}
+_OPERATOR_COUNTED = {"whisper": "whispered", "operator": "spoke", "tell": "told the agent"}
+
+
+def _operator_kind(action: tuple[str, str, str]) -> tuple[str, str]:
+    """What an operator's action counts as in the summary: any action not sent is one kind."""
+    name, _, outcome = action
+    return ("", outcome) if outcome == "not sent" else (name, outcome)
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+@dataclass
+class OperatorRecord:
+    """What a scenario's ``operator:`` did, in order: for the run summary."""
+
+    policy: str  # "playbook" or "llm"
+    watched: int = 0  # customer turns it saw
+    # (support action, the customer turn it answered, "passed"/"failed"/"broken"/"not sent")
+    actions: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """``took over at step 3, whispered once, handed back``."""
+        parts: list[str] = []
+        # Actions in a row that read as one are told once, with a count.
+        for (action, outcome), group in groupby(self.actions, key=_operator_kind):
+            refs = [ref for _, ref, _ in group]
+            if outcome == "not sent":
+                parts.append(f"{len(refs)} action{'' if len(refs) == 1 else 's'} not sent")
+            elif outcome != "passed":
+                what = "say" if action == "operator" else action
+                verb = "broke" if outcome == "broken" else "failed"
+                parts += [f"{what} {verb} at {ref}" for ref in refs]
+            elif action in _OPERATOR_COUNTED:
+                parts.append(f"{_OPERATOR_COUNTED[action]} {_times(len(refs))}")
+            else:
+                parts += [_OPERATOR_DONE.get(action, action).format(ref=ref) for ref in refs]
+        if not parts:
+            return f"watched {self.watched} turn{'' if self.watched == 1 else 's'}, did nothing"
+        return ", ".join(parts)
+
+
 @dataclass
 class ScenarioResult:
     scenario: Scenario
@@ -169,6 +215,7 @@ class ScenarioResult:
     # What the LLM judge's calls used (a repeated scenario: all its runs).
     llm_usage: TokenUsage = field(default_factory=TokenUsage)
     simulations: list[SimulationRecord] = field(default_factory=list)  # its `simulate:` steps
+    operator: OperatorRecord | None = None  # what its scenario-level `operator:` did
 
     @property
     def failed_step(self) -> StepRecord | None:

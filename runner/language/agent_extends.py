@@ -26,13 +26,19 @@ from runner.language.yamlsrc import YList, YMap, display_path
 _FIX = "give the path of a mock agent file relative to this file's folder"
 
 
-def resolve_extends(spec: Any, file: Path, cache: MockFileCache) -> tuple[Any, list[Problem]]:
-    """``spec`` with its ``extends:`` chain merged in, or the problems found on the way."""
+def resolve_extends(spec: Any, file: Path, cache: MockFileCache, *, where: str = "mock",
+                    allow_variables: bool = True) -> tuple[Any, list[Problem]]:
+    """``spec`` with its ``extends:`` chain merged in, or the problems found on the way.
+
+    ``where`` and ``allow_variables`` as for :func:`validate_agent_spec`: an agents
+    file names the agent by its uuid and has no variables to fill in later.
+    """
     merged, problems = _resolve(spec, file, cache, (file.resolve(),))
     if problems or merged is spec:
         return merged, problems
     line = spec.line_of("extends") if isinstance(spec, YMap) else 1
-    refused = validate_agent_spec(merged, str(file))
+    refused = validate_agent_spec(merged, str(file), where=where,
+                                  allow_variables=allow_variables)
     return merged, [Problem(str(file), line, f"the agent, merged with what it extends, has a "
                             f"problem: {p.message}", p.fix) for p in refused]
 

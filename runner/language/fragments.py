@@ -21,7 +21,7 @@ from typing import Any
 from runner.core.errors import Problem, ScenarioFileError
 from runner.core.suggest import did_you_mean
 from runner.language.mock_files import MockFileCache
-from runner.language.model import Scenario, Step
+from runner.language.model import FragmentSpan, Scenario, Step
 from runner.language.project_files import file_refused
 from runner.language.templating import PLACEHOLDER
 from runner.language.yamlsrc import YList, YMap, display_path, load_file
@@ -71,9 +71,11 @@ class Expansion:
         origin = self.origin(step.line)
         if origin is None:
             return step
-        where = f"{display_path(origin.file)}:{step.line % LINE_BASE}, included from {origin.via}"
+        line = step.line % LINE_BASE
+        where = f"{display_path(origin.file)}:{line}, included from {origin.via}"
+        span = FragmentSpan(origin.file, line, max(step.end_line % LINE_BASE, line), origin.via)
         return replace(step, line=origin.include_line, end_line=origin.include_line,
-                       origin=where)
+                       origin=where, fragment=span)
 
 
 def expand_includes(data: YMap, path: Path, cache: MockFileCache) -> Expansion:

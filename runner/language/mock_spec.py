@@ -1,4 +1,4 @@
-"""Validating mock agents and loading agents files, with file:line problems.
+"""Validating mock agents, with file:line problems (agents files: :mod:`.agents_file`).
 
 A mock agent is validated in two steps, each saying a thing once: the schema
 ``schemas/mock-agent.schema.json`` (the one definition of the language, worded
@@ -14,19 +14,13 @@ calls the mock checks), so a problem reads the same there as in an agents file.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
-from runner.core.errors import Problem, ScenarioFileError
+from runner.core.errors import Problem
 from runner.language.locate import one_per_line
-from runner.language.mock_agent import MockAgent
 from runner.language.mock_checks import mock_problems
 from runner.language.templating import uses_env
 from runner.language.validation import MOCK_SCHEMA, check_against
-from runner.language.yamlsrc import YMap, load_file
-
-AGENT_UUID = re.compile(r"^agent_[A-Za-z0-9_-]+$")
 
 
 def validate_agent_spec(data: Any, file: str = "<mock>", *, where: str = "mock",
@@ -65,46 +59,3 @@ def filled_in_problems(written: Any, filled: Any, file: str,
     return [Problem(p.file, p.line, f"the mock agent, filled in with {values}, has a problem "
                     "on this line", "its values come from the environment, so they are not "
                     "shown: check the variables this line uses") for p in problems]
-
-
-def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
-    """Agents from a YAML mapping of agent uuid to mock agent spec.
-
-    Raises :class:`ScenarioFileError` listing every problem with its line.
-    """
-    name = str(path)
-    documents = load_file(Path(path))
-    if not documents:
-        raise ScenarioFileError.single(
-            name, 1, "the agents file is empty",
-            "map agent uuids to mock agents, e.g. agent_support: {default_reply: Hello}")
-    if len(documents) > 1:
-        raise ScenarioFileError.single(
-            name, documents[1].line, "an agents file holds one YAML document, not several",
-            "remove the `---` and put every agent in one mapping")
-    data = documents[0].data
-    if not isinstance(data, dict) or not data:
-        raise ScenarioFileError.single(
-            name, documents[0].line, "an agents file must map agent uuids to mock agents",
-            "write e.g.\nagent_support:\n  default_reply: Hello")
-    problems: list[Problem] = []
-    specs: dict[str, Any] = {}
-    for uuid, spec in data.items():
-        line = data.line_of(uuid) if isinstance(data, YMap) else 1
-        if not AGENT_UUID.match(uuid):
-            problems.append(Problem(name, line, f"'{uuid}' is not an agent uuid",
-                                    "agent uuids look like agent_<letters, digits, _ or ->, "
-                                    "e.g. agent_refunds"))
-            continue
-        if spec is None:
-            spec = YMap(line=line)
-        problems.extend(validate_agent_spec(spec, name, where=uuid, allow_variables=False))
-        for key in ("extends", "add_replies"):  # merged only for scenarios' mocks
-            if isinstance(spec, YMap) and key in spec:
-                problems.append(Problem(name, spec.line_of(key), f"`{key}:` is for a "
-                                        "scenario's mock, not an agents file",
-                                        "write this agent's keys in full"))
-        specs[uuid] = spec
-    if problems:
-        raise ScenarioFileError(problems)
-    return {uuid: MockAgent.from_spec(spec, where=uuid) for uuid, spec in specs.items()}

@@ -30,6 +30,17 @@ Block = Literal["steps", "finally", "judge"]
 
 
 @dataclass(frozen=True)
+class FragmentSpan:
+    """Where an included step is written: its fragment file and lines (not their text,
+    which reports read when they show a failure), and the includes that brought it."""
+
+    file: str
+    line: int
+    end_line: int
+    via: str  # "refund.scenario.yaml:12" or "a.yaml:3, included from refund.scenario.yaml:12"
+
+
+@dataclass(frozen=True)
 class Step:
     block: Block
     index: int  # 1-based within its block
@@ -47,6 +58,7 @@ class Step:
     # From `include:`: "fragments/login.yaml:4, included from refund.scenario.yaml:12"
     # (`line` stays the scenario file's `include:` line, whose source reports show).
     origin: str | None = None
+    fragment: FragmentSpan | None = None  # the same, as the file and lines to show
 
     def where(self, file_name: str) -> str:
         """Where a person finds the step: its fragment's line, or ``file_name:line``."""

@@ -7,7 +7,8 @@ At run time a search that overruns stops after
 
 Patterns are looked for where the language has them: ``matches`` and
 ``not_matches`` in expectations and invariants, and every text in a mock
-rule's ``when`` (where a bare string is a regular expression).
+rule's ``when`` (where a bare string is a regular expression), the scenario's
+``mock:`` and its named agents' (``agents:``) alike.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from runner.core.errors import Problem
+from runner.language.locate import dotted_path
 from runner.language.patterns import SEARCH_TIMEOUT, risky_repetition
 from runner.language.yamlsrc import line_at
 
@@ -39,6 +41,11 @@ def scenario_warnings(data: Any, file: str) -> list[Problem]:
         found += _matcher_patterns(data["invariants"], ("invariants",))
     if isinstance(data.get("mock"), dict):
         found += _agent_patterns(data["mock"], ("mock",))
+    agents = data.get("agents")
+    if isinstance(agents, dict):  # named agents' inline mocks (a file is warned about once)
+        for name, spec in agents.items():
+            if isinstance(spec, dict) and isinstance(spec.get("mock"), dict):
+                found += _agent_patterns(spec["mock"], ("agents", name, "mock"))
     return _warnings(found, data, file)
 
 
@@ -53,8 +60,10 @@ def _warnings(found: list[tuple[str, Path]], root: Any, file: str) -> list[Probl
         risk = risky_repetition(pattern)
         line = line_at(root, path)
         if risk is not None and line not in warnings:
+            # One of several agents: say whose mock it is, `agents.sales.mock.replies[0].when`.
+            where = f"{dotted_path('', path)}: " if path[:1] == ("agents",) else ""
             warnings[line] = Problem(
-                file, line, f"the pattern /{pattern}/ {risk.message}, which can take "
+                file, line, f"{where}the pattern /{pattern}/ {risk.message}, which can take "
                 "exponential time on a text that almost matches (a search stops after "
                 f"{SEARCH_TIMEOUT:g}s and fails the scenario)", risk.fix)
     return [warnings[line] for line in sorted(warnings)]

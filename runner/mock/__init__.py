@@ -7,8 +7,9 @@ Typical embedded use, one engine per scenario::
     app = create_app(engine)   # give it to httpx.ASGITransport(app=app)
 """
 
+from runner.language.agents_file import load_agents_file
 from runner.language.mock_agent import MockAgent
-from runner.language.mock_spec import load_agents_file, validate_agent_spec
+from runner.language.mock_spec import validate_agent_spec
 from runner.mock.app import create_app
 from runner.mock.clock import ManualClock
 from runner.mock.demo import DEMO_AGENT_UUID, demo_agent_spec, demo_agents

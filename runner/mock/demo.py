@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import ScenarioFileError
+from runner.language.agents_file import load_agents_file
 from runner.language.mock_agent import MockAgent
-from runner.language.mock_spec import load_agents_file, validate_agent_spec
+from runner.language.mock_spec import validate_agent_spec
 from runner.language.yamlsrc import load_file
 
 DEMO_AGENT_UUID = "agent_demo"

@@ -22,8 +22,8 @@ from types import FrameType
 from runner.core.errors import ScenarioFileError
 from runner.core.redact import Redactor
 from runner.core.text import shorten
+from runner.language.agents_file import load_agents_file
 from runner.language.mock_agent import MockAgent
-from runner.language.mock_spec import load_agents_file
 from runner.mock.app import create_app
 from runner.mock.clock import ManualClock
 from runner.mock.connections import (

@@ -41,7 +41,7 @@ from runner.judging.scores import shown
 from runner.language.durations import format_duration
 from runner.language.model import Scenario, Step
 from runner.report.chat_html import planned_title, render_chat_html
-from runner.report.render import mismatch_text, step_source
+from runner.report.render import mismatch_text, step_excerpt
 from runner.report.repeat_text import conversation_text, repetition_text
 
 SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml", ".yaml", ".yml")
@@ -187,9 +187,9 @@ def _step_details(result: ScenarioResult, record: StepRecord,
         trace = ""
     else:
         return None
-    source = step_source(result, record)
+    file, source = step_excerpt(result, record)
     if source:
-        trace += ("\n\n" if trace else "") + f"{result.scenario.file.name}:\n{source}"
+        trace += ("\n\n" if trace else "") + f"{file}:\n{source}"
     return StatusDetails(message=redactor.redact(message), trace=redactor.redact(trace))
 
 

@@ -133,6 +133,9 @@ def report_header(config: pytest.Config) -> list[str]:
     pace = [f"{settings.concurrency} scenarios at once"] if settings.concurrency > 1 else []
     if settings.limiter is not None:
         pace.append(settings.limiter.describe())
+    llm_rate = config.stash[TOOLKIT].llm_rate
+    if llm_rate is not None:  # judge, simulated customers and operators wait on it
+        pace.append(f"LLM at most {llm_rate:g} calls/s")
     if pace:
         lines.append("osvi: " + ", ".join(pace))
     return lines

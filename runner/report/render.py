@@ -13,6 +13,8 @@ from pathlib import Path
 
 from runner.execution.transcript import Entry, ScenarioResult, Score, StepRecord
 from runner.language.model import Step
+from runner.language.yamlsrc import display_path
+from runner.report.fragment_source import fragment_lines
 
 _LABEL = {
     "customer": "customer",
@@ -99,13 +101,30 @@ def _relative(path: Path) -> str:
 
 def step_source(result: ScenarioResult, record: StepRecord) -> str:
     """The step's YAML lines as written, with their line numbers."""
-    lines = result.scenario.source_lines
+    return step_excerpt(result, record)[1]
+
+
+def step_excerpt(result: ScenarioResult, record: StepRecord) -> tuple[str, str]:
+    """The file the step is written in, and its YAML lines there with their numbers.
+
+    An included step shows its fragment's lines, then the include that brought
+    them; if the fragment cannot be read any more, the scenario's `include:` line.
+    """
     step = record.step
+    if step.fragment is not None:
+        found = fragment_lines(step.fragment)
+        if found:
+            width = len(str(found[-1][0]))
+            text = "\n".join(f"  {n:>{width}} | {line}" for n, line in found)
+            return (display_path(step.fragment.file),
+                    f"{text}\n  included from {step.fragment.via}")
+    lines = result.scenario.source_lines
     if not lines or step.line <= 0:
-        return ""
+        return result.scenario.file.name, ""
     last = min(max(step.end_line, step.line), step.line + 15, len(lines))
     width = len(str(last))
-    return "\n".join(f"  {n:>{width}} | {lines[n - 1]}" for n in range(step.line, last + 1))
+    return result.scenario.file.name, "\n".join(
+        f"  {n:>{width}} | {lines[n - 1]}" for n in range(step.line, last + 1))
 
 
 def mismatch_text(record: StepRecord) -> str:

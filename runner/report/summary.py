@@ -101,7 +101,8 @@ def repeated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[st
 
 
 def simulated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[str]:
-    """Each ``simulate:`` step: whether its goal was reached, or what a probe found."""
+    """Each ``simulate:`` step: whether its goal was reached, or what a probe found; then
+    what the scenario's ``operator:`` did."""
     lines = []
     for outcome in outcomes:
         for sim in outcome.result.simulations if outcome.result is not None else ():
@@ -114,6 +115,10 @@ def simulated(outcomes: Sequence[ScenarioOutcome], redactor: Redactor) -> list[s
                 verdict = (f"goal {'reached' if sim.goal_reached else 'not reached'} "
                            f"in {sim.turns} turns")
             lines.append(redactor.redact(f"{outcome.name} · {sim.ref} {sim.who}: {verdict}"))
+        operator = outcome.result.operator if outcome.result is not None else None
+        if operator is not None:  # the scenario's `operator:`, watching every customer turn
+            lines.append(redactor.redact(
+                f"{outcome.name} · operator ({operator.policy}): {operator.describe()}"))
     return lines
 
 

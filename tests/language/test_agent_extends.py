@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runner.core.errors import ScenarioFileError
-from runner.language.mock_spec import load_agents_file
+from runner.language.agents_file import load_agents_file
 from tests.conftest import RunPytest, WriteFile
 
 REFUND_BOT = """
@@ -107,9 +107,11 @@ def test_bad_extends_are_file_line_errors(write: WriteFile, run: RunPytest,
     assert "Traceback" not in result.stdout.str()
 
 
-def test_an_agents_file_refuses_extends(tmp_path: Path) -> None:
+def test_an_agents_file_extends_relative_to_itself(tmp_path: Path) -> None:
     agents = tmp_path / "agents.yaml"
     agents.write_text("agent_a:\n  extends: bot.yaml\n", encoding="utf-8")
-    with pytest.raises(ScenarioFileError, match=r"agents.yaml:2: `extends:` is for a "
-                       "scenario's mock, not an agents file"):
+    with pytest.raises(ScenarioFileError, match=r"agents.yaml:2: mock agent file 'bot.yaml' "
+                       "not found"):
         load_agents_file(agents)
+    (tmp_path / "bot.yaml").write_text("default_reply: Hi\n", encoding="utf-8")
+    assert sorted(load_agents_file(agents)) == ["agent_a"]

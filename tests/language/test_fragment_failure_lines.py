@@ -49,8 +49,10 @@ def test_the_failure_view_names_the_fragment_line_and_the_include(run: RunPytest
         "✗ step 3 failed: customer: \"Where is order A-17?\"   "
         "(fragments/login.yaml:4, included from refund.scenario.yaml:7)",
     ])
-    # the source shown is still the include the scenario file holds
-    result.stdout.fnmatch_lines(["*7 |   - include: {file: fragments/login.yaml*"])
+    # the source shown is the fragment's, then the include that brought it
+    result.stdout.fnmatch_lines(["  4 | - customer: \"Where is order {{ order }}?\"",
+                                 "*",
+                                 "  included from refund.scenario.yaml:7"])
 
 
 @pytest.mark.usefixtures("failing")

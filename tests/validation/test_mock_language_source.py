@@ -16,8 +16,9 @@ import pytest
 
 from runner.core.errors import Problem, ScenarioFileError
 from runner.language import mock_agent
+from runner.language.agents_file import load_agents_file
 from runner.language.loader import load_scenarios
-from runner.language.mock_spec import load_agents_file, validate_agent_spec
+from runner.language.mock_spec import validate_agent_spec
 from tests.conftest import RunPytest, WriteFile
 from tests.mock.serverproc import run_cli
 
