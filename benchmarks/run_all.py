@@ -7,11 +7,13 @@ installed on first use into benchmarks/.cache/tavern-venv (needs PyPI).
     --quick        smaller suites (a minute or two), for trying things out
     --only NAME    overhead, conversations, latency, collection or memory (repeatable)
     --no-tavern    leave Tavern out (offline machines)
+    --dev-venv     measure with the development virtualenv instead of a user's install
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -19,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import collection, conversations, latency, memory, overhead
 from benchmarks.common import machine
 from benchmarks.tavern_env import Tavern, ensure_tavern
+from benchmarks.user_env import ensure_user_env
 
 NAMES = ("overhead", "conversations", "latency", "collection", "memory")
 
@@ -32,7 +34,13 @@ def main() -> int:
     parser.add_argument("--only", action="append", choices=NAMES, help="run only this one")
     parser.add_argument("--no-tavern", action="store_true", help="leave Tavern out")
     parser.add_argument("--refresh-tavern", action="store_true", help="reinstall Tavern")
+    parser.add_argument("--dev-venv", action="store_true",
+                        help="measure with this virtualenv, dev tools and all, not a user's")
     args = parser.parse_args()
+    if not args.dev_venv:
+        os.environ["OSVI_BENCH_PYTHON"] = str(ensure_user_env())
+    # Imported now: benchmarks.common reads OSVI_BENCH_PYTHON when it is first imported.
+    from benchmarks import collection, conversations, latency, memory, overhead
     chosen = args.only or list(NAMES)
     tavern: Tavern | None = None
     if not args.no_tavern and {"overhead", "conversations", "collection"} & set(chosen):
@@ -51,6 +59,9 @@ def main() -> int:
         "memory": lambda: memory.run_benchmark(scenarios=400 if quick else 2000),
     }
     print(f"machine: {machine()}", flush=True)
+    print("measured with " + ("the development virtualenv" if args.dev_venv else
+                              "a user's install (benchmarks/.cache/user-venv: pip install -e .)"),
+          flush=True)
     print("bytecode caches on (measured commands never get PYTHONDONTWRITEBYTECODE)", flush=True)
     if tavern is not None:
         print(f"Tavern {tavern.version} on pytest {tavern.pytest_version}", flush=True)

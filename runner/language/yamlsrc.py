@@ -292,6 +292,24 @@ def _measure(node: Node) -> tuple[_Size, int]:
     return size, blamed[1]
 
 
+def _measure_tree(node: Node) -> tuple[_Size, int]:
+    """:func:`_measure` for a node graph with no alias: its depth; nodes and characters
+    are bounded by the text (at most :data:`MAX_FILE_BYTES`), so they are not counted."""
+    deepest = 1
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
+        if isinstance(current, SequenceNode):
+            stack.extend((child, level + 1) for child in current.value)
+        elif isinstance(current, MappingNode):
+            stack.extend((child, level + 1) for pair in current.value for child in pair)
+    return _Size(0, deepest, 0), node.start_mark.line + 1
+
+
 class Document:
     """One YAML document of a file: its data and the line it starts on."""
 
@@ -359,13 +377,16 @@ def _load(text: str, name: str, loader_class: type[_LineLoader] | type[_FastLine
     except yaml.YAMLError as error:  # the reader checks every character up front
         raise ScenarioFileError([_friendly_yaml_error(name, error, text)]) from None
     loader.source_name = name  # type: ignore[union-attr]
+    # Without an alias (`*name`) the nodes form a tree no larger than the text: only its
+    # depth needs measuring, and that without the alias bookkeeping.
+    tree = "*" not in text and len(text) <= MAX_FILE_BYTES
     documents: list[Document] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            size, blamed = _measure(node)
+            size, blamed = (_measure_tree(node) if tree else _measure(node))
             if size.nodes > MAX_EXPANDED_NODES:
                 raise _TooLarge(node.start_mark.line + 1)
             if size.chars > MAX_EXPANDED_CHARS:
