@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 # The measured commands' Python: run_all.py points this at benchmarks/.cache/user-venv
 # (benchmarks/user_env.py) before it imports any benchmark.
-PYTHON = os.environ.get("OSVI_BENCH_PYTHON", sys.executable)
+PYTHON = sys.executable
 RUN_LIMIT = 900.0  # seconds: no single command of a benchmark may run longer
 
 

@@ -108,6 +108,16 @@ def run_benchmark(tavern: Tavern | None, *, conversations: int = 200,
                 f"Tavern {tavern.version}",
                 [str(tavern.python), "-m", "pytest", "-p", "no:cacheprovider", "-q", "."],
                 folder, {}, _passed(conversations)))
+        # The floor of any pytest plugin: pytest itself with as many empty tests, and
+        # the loop's own start-up (Python and httpx), to take out of the loop's time.
+        empty = fresh(HERE / "empty")
+        for n in range(conversations):
+            (empty / f"test_{n:05}.py").write_text(f"def test_{n}():\n    pass\n", "utf-8")
+        floor = [Contender(f"pytest, {conversations} empty tests", pytest_command(empty), HERE,
+                           {}, _passed(conversations)),
+                 Contender("python -c 'import httpx'", [PYTHON, "-c", "import httpx"], HERE, {},
+                           lambda output: True)]
+        contenders.extend(floor)
         pythons = {PYTHON, *([str(tavern.python)] if tavern is not None else [])}
         caches = "on" if all(_writes_bytecode(p) for p in pythons) else "OFF (check the env)"
         for contender in contenders:  # warm-up: bytecode caches written, files in the page cache
@@ -125,14 +135,19 @@ def run_benchmark(tavern: Tavern | None, *, conversations: int = 200,
     low, mid, high = _pairwise(ours, loop)
     lines.append(f"  this runner / loop: {mid:.2f}x (median of {rounds} rounds, {low:.2f}-"
                  f"{high:.2f}; target at most 1.5x)")
-    if len(contenders) > 2:
+    empty_pytest, start = (statistics.median(t.seconds for t in c.timings) for c in floor)
+    loop_median = statistics.median(t.seconds for t in loop.timings)
+    lines.append(f"  the floor of a pytest plugin: pytest with {conversations} empty tests "
+                 f"plus the loop's calls ({empty_pytest:.2f}s + {loop_median - start:.2f}s) = "
+                 f"{(empty_pytest + loop_median - start) / loop_median:.2f}x the loop")
+    if tavern is not None:
         low, mid, high = _pairwise(contenders[2], ours)
         lines.append(f"  Tavern / this runner: {mid:.2f}x (median of {rounds} rounds, {low:.2f}-"
                      f"{high:.2f}; target at least 3x)")
         if tavern is not None and tavern.note:
             lines.append(f"  note: {tavern.note}")
     per_call = {c.name: statistics.median(t.seconds for t in c.timings) / calls * 1000
-                for c in contenders}
+                for c in contenders if c not in floor}
     lines.append("  whole command per call: " + ", ".join(
         f"{name} {ms:.2f} ms" for name, ms in per_call.items()))
     return lines

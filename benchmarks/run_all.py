@@ -13,7 +13,6 @@ installed on first use into benchmarks/.cache/tavern-venv (needs PyPI).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import common
 from benchmarks.common import machine
 from benchmarks.tavern_env import Tavern, ensure_tavern
 from benchmarks.user_env import ensure_user_env
@@ -38,8 +38,8 @@ def main() -> int:
                         help="measure with this virtualenv, dev tools and all, not a user's")
     args = parser.parse_args()
     if not args.dev_venv:
-        os.environ["OSVI_BENCH_PYTHON"] = str(ensure_user_env())
-    # Imported now: benchmarks.common reads OSVI_BENCH_PYTHON when it is first imported.
+        common.PYTHON = str(ensure_user_env())
+    # Imported now: they take common.PYTHON by name.
     from benchmarks import collection, conversations, latency, memory, overhead
     chosen = args.only or list(NAMES)
     tavern: Tavern | None = None
@@ -60,8 +60,8 @@ def main() -> int:
     }
     print(f"machine: {machine()}", flush=True)
     print("measured with " + ("the development virtualenv" if args.dev_venv else
-                              "a user's install (benchmarks/.cache/user-venv: pip install -e .)"),
-          flush=True)
+                              "a user's install (benchmarks/.cache/user-venv: pip install -e .)")
+          + f": {common.PYTHON}", flush=True)
     print("bytecode caches on (measured commands never get PYTHONDONTWRITEBYTECODE)", flush=True)
     if tavern is not None:
         print(f"Tavern {tavern.version} on pytest {tavern.pytest_version}", flush=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.execution.client import TransportError
 from runner.execution.conversation_judge import judge_conversation
@@ -24,7 +24,6 @@ from runner.execution.invariants import (
     Invariants,
 )
 from runner.execution.judge_turns import conversation_turns
-from runner.execution.operators import OperatorRun, after_step, scenario_operator
 from runner.execution.parties import (
     MissingAgent,
     Parties,
@@ -35,8 +34,6 @@ from runner.execution.parties import (
 from runner.execution.raw_request import RawRequestError
 from runner.execution.raw_steps import send_raw, uses_own_token
 from runner.execution.scoring import StepScorer
-from runner.execution.simulation import Simulation
-from runner.execution.simulation import title as simulation_title
 from runner.execution.targets import DEFAULT_MOCK_AGENT, Connection, Target
 from runner.execution.transcript import Entry, EntryKind, Mismatch, ScenarioResult, StepRecord
 from runner.judging.judge import Judge, JudgeError
@@ -54,6 +51,9 @@ from runner.language.patterns import PatternTimeout
 from runner.language.templating import UndefinedVariable, render, render_tree, uses_env
 from runner.language.var_order import fill_names
 from runner.language.yamlsrc import display_path
+
+if TYPE_CHECKING:
+    from runner.execution.operators import OperatorRun
 
 SAVE_FIELDS = ("session_id", "reply", "state", "mode", "help_requested", "active_human",
                "context", "command")
@@ -130,10 +130,14 @@ class ScenarioRun:
             others = mock_agents(self.scenario.agents, self._run_number, self.env)
             async with self.target.connect(self.result.agent, mock, others) as connection:
                 connection.client.narrate = self._runner_line
-                self._operator = scenario_operator(
-                    self._operator_spec, self.result,
-                    lambda step: self._run_step(step, connection), self._note, self._judge,
-                    self._run_number)
+                if self._operator_spec is not None:
+                    # Here: simulated parties load only for scenarios that have them.
+                    from runner.execution.operators import scenario_operator
+
+                    self._operator = scenario_operator(
+                        self._operator_spec, self.result,
+                        lambda step: self._run_step(step, connection), self._note,
+                        self._judge, self._run_number)
                 try:
                     await self._run_block(self.scenario.steps, connection, stop_on_failure=True)
                     await self._run_block(self.scenario.finally_steps, connection,
@@ -177,6 +181,8 @@ class ScenarioRun:
                       else await self._run_step(step, connection))
             if (self._operator is not None and stop_on_failure and step.action == "customer"
                     and record.outcome == "passed"):  # the scenario's operator may act now
+                from runner.execution.operators import after_step
+
                 record = (await self._operator.after(record, after_step(step)))[0] or record
             if record.outcome != "passed":
                 self.result.fail(record)
@@ -185,6 +191,9 @@ class ScenarioRun:
 
     async def _simulate(self, step: Step, connection: Connection) -> StepRecord:
         """A ``simulate:`` step: its turns run through :meth:`_run_step`, one by one."""
+        from runner.execution.simulation import Simulation
+        from runner.execution.simulation import title as simulation_title
+
         try:
             spec = render_tree(step.value, self.variables, self.env)
         except UndefinedVariable as error:

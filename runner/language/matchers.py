@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from runner.core.suggest import did_you_mean, type_in_words
 from runner.core.text import shorten
-from runner.judging import meaning, semantic
+from runner.judging import semantic
 from runner.judging.scores import shown
 from runner.language.patterns import UserPattern
 from runner.language.yamlsrc import location
 
 if TYPE_CHECKING:
     from runner.judging.judge import Verdict
+    from runner.judging.meaning import Comparison
 
 TEXT_MATCHER_KEYS = (
     "equals", "contains", "contains_any", "not_contains", "matches", "not_matches",
@@ -223,7 +224,7 @@ class SimilarTo(_ScoredMatcher):
     def __init__(self, subject: str, threshold: float, scorer: Scorer | None) -> None:
         super().__init__(subject, threshold)
         self._scorer = scorer
-        self._results: dict[str, meaning.Comparison] = {}
+        self._results: dict[str, Comparison] = {}
         self._failed_guard = False
 
     def _similarities(self, reference: str, texts: Sequence[str]) -> list[float]:
@@ -234,8 +235,11 @@ class SimilarTo(_ScoredMatcher):
             return list(batch(reference, texts))
         return [self._scorer.similarity(reference, text) for text in texts]
 
-    def _compare(self, actual: str) -> meaning.Comparison:
-        return meaning.compare(self.subject, actual, self._similarities, self.threshold)
+    def _compare(self, actual: str) -> Comparison:
+        # Here: the guards' word lists and patterns load only for a `similar_to`.
+        from runner.judging.meaning import compare
+
+        return compare(self.subject, actual, self._similarities, self.threshold)
 
     async def prepare(self, actual: str | None) -> None:
         if actual is not None and actual not in self._results:
