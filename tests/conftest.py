@@ -4,7 +4,8 @@ pytester's in-process runs restore ``sys.modules`` after each run, so anything
 first imported inside a run is imported again by the next: slow for hypothesis
 (its plugin imports it at the end of every run), and wrong for httpcore (a
 second copy raises exception classes httpx no longer maps). Importing them
-here, once, before any run, avoids both.
+here, once, before any run, avoids both; jsonschema and regex too, which the
+library imports only when a run first needs them.
 
 Tests that start pytest in a child process use :mod:`tests.spawned` and carry
 the ``spawns`` mark (tests/README.md).
@@ -21,7 +22,9 @@ import anyio._backends._asyncio  # noqa: F401
 import httpcore
 import httpcore._backends.anyio  # noqa: F401
 import hypothesis  # noqa: F401
+import jsonschema.exceptions  # noqa: F401 - the library loads these lazily, in a run
 import pytest
+import regex  # noqa: F401
 
 from tests.spawned import UNNEEDED_PLUGINS
 

@@ -297,9 +297,10 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     if not relevant:
         return [error]
     if len(relevant) > 1:
-        from jsonschema.exceptions import ValidationError, best_match
+        from jsonschema.exceptions import best_match
+
         chosen = best_match(e for errors in relevant for e in errors)
-        return _leaves(chosen) if isinstance(chosen, ValidationError) else [error]
+        return _leaves(chosen) if chosen is not None else [error]
     return [leaf for sub in relevant[0] for leaf in _leaves(sub)]
 
 
@@ -318,9 +319,10 @@ def _title(error: ValidationError) -> str:
 
 
 def _in_duration(error: ValidationError) -> bool:
-    from jsonschema.exceptions import ValidationError
-    current: object = error
-    while isinstance(current, ValidationError):
+    # Walked by the errors' own links, not isinstance: the validator is cached, and a
+    # second import of jsonschema (pytester restores sys.modules) has other classes.
+    current: Any = error  # a jsonschema error, or None past the root
+    while current is not None:
         if _title(current) == "Duration":
             return True
         current = current.parent
