@@ -5,14 +5,13 @@ action it cannot take is not sent."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from runner.judging import llm
 from tests.conftest import RunPytest, WriteFile
-from tests.toolkit.fake_llm import FakeLLM, Reply, Seen, fenced, serve_fake_llm
+from tests.toolkit.fake_llm import FakeLLM, Reply, Seen, fenced
 
 CONTEXT = "Earlier call: VIP customer, reference CTX-5521."
 WHISPER = "Offer the voucher code GOLD-7731."
@@ -91,13 +90,6 @@ def _respond(operator: list[str], customer: list[str] | None = None) -> Callable
 TAKE_OVER = [_act("nothing"), _act("takeover"), _act("whisper", WHISPER),
              _act("say", "Hi, Sam here."), _act("end")]
 
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    monkeypatch.setenv("OSVI_JUDGE_MODEL", "operator-model")
-    monkeypatch.setattr(llm, "BACKOFF", 0.01)
-    with serve_fake_llm() as server:
-        yield server
 
 
 def test_the_llm_operator_takes_over_whispers_speaks_and_hands_back_and_the_whisper_works(

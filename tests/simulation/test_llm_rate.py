@@ -7,17 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from runner.execution.ratelimit import TokenBucket
 from runner.execution.settings import settings_from
 from runner.execution.toolkit import toolkit_from
-from runner.judging import llm
 from runner.judging.llm import LLMClient, make_endpoint
 from tests.conftest import RunPytest, WriteFile
-from tests.toolkit.fake_llm import FakeLLM, Reply, Seen, serve_fake_llm, unavailable
+from tests.toolkit.fake_llm import FakeLLM, Reply, Seen, unavailable
 
 
 class Counting:
@@ -30,13 +28,6 @@ class Counting:
         self.acquired += 1
         return 0.0
 
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    monkeypatch.setenv("OSVI_JUDGE_MODEL", "rate-model")
-    monkeypatch.setattr(llm, "BACKOFF", 0.01)
-    with serve_fake_llm() as server:
-        yield server
 
 
 def test_every_request_sent_takes_a_token_and_an_answer_from_the_cache_none(

@@ -9,13 +9,11 @@ sees at a glance whether the operator stepped in at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from runner.judging import llm
 from tests.conftest import RunPytest, WriteFile
-from tests.toolkit.fake_llm import FakeLLM, Seen, serve_fake_llm
+from tests.toolkit.fake_llm import FakeLLM, Seen
 
 PLAYBOOK = """
     scenario: Playbook
@@ -105,13 +103,6 @@ def test_a_broken_operator_action_is_named(write: WriteFile, run: RunPytest) -> 
 def _act(action: str, text: str = "") -> str:
     return json.dumps({"action": action, "text": text, "reason": "test"})
 
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    monkeypatch.setenv("OSVI_JUDGE_MODEL", "operator-model")
-    monkeypatch.setattr(llm, "BACKOFF", 0.01)
-    with serve_fake_llm() as server:
-        yield server
 
 
 def test_an_llm_operator_gets_its_line_with_actions_not_sent(

@@ -4,14 +4,13 @@ operator playbook on the embedded mock."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from runner.judging import llm
 from tests.conftest import RunPytest, WriteFile
-from tests.toolkit.fake_llm import FakeLLM, Seen, serve_fake_llm
+from tests.toolkit.fake_llm import FakeLLM, Seen
 
 SECRET_WHISPER = "Offer the loyalty voucher code GOLD-7731 only if they insist."
 SECRET_CONTEXT = "Earlier call: the customer threatened to cancel the whole account today."
@@ -48,13 +47,6 @@ def _message(text: str, done: bool = False) -> str:
     return json.dumps({"message": text, "done": done, "goal_reached": done,
                        "reason": "goal reached" if done else ""})
 
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    monkeypatch.setenv("OSVI_JUDGE_MODEL", "sim-model")
-    monkeypatch.setattr(llm, "BACKOFF", 0.01)
-    with serve_fake_llm() as server:
-        yield server
 
 
 def _script(*texts: str) -> Callable[[Seen], str]:
