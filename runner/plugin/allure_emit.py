@@ -295,10 +295,10 @@ def _repeated_steps(result: ScenarioResult, redactor: Redactor) -> list[Any]:
     repetition = result.repetition
     assert repetition is not None
     steps = []
-    total = len(repetition.runs)
+    made, planned = len(repetition.runs), repetition.total  # fewer made after an early stop
     for number, run in enumerate(repetition.runs, start=1):
         failed = run.failed_step
-        title = f"run {number} of {total}: {run.outcome}"
+        title = f"run {number} of {planned}: {run.outcome}"
         if failed is not None:
             title += f" at {failed.step.ref} {failed.title}"
         step = TestStepResult(name=redactor.redact(title),
@@ -310,7 +310,10 @@ def _repeated_steps(result: ScenarioResult, redactor: Redactor) -> list[Any]:
                 "html")
         steps.append(step)
     now = _ms(result.stopped)
-    rates = TestStepResult(name=f"step pass rates over {total} runs", start=now, stop=now,
+    name = f"step pass rates over {made} runs"
+    if repetition.stop_reason:
+        name += f" ({repetition.stopping()})"
+    rates = TestStepResult(name=redactor.redact(name), start=now, stop=now,
                            status="passed" if repetition.ok else "failed")
     for rate in repetition.step_rates():
         rates.steps.append(TestStepResult(
