@@ -23,7 +23,13 @@ from typing import Any
 
 from runner.execution.judge_turns import conversation_turns
 from runner.execution.operator_policy import LLMOperator, Playbook, Policy, policy_from
-from runner.execution.transcript import EntryKind, OperatorRecord, ScenarioResult, StepRecord
+from runner.execution.transcript import (
+    EntryKind,
+    OperatorActionRecord,
+    OperatorRecord,
+    ScenarioResult,
+    StepRecord,
+)
 from runner.judging.judge import Judge
 from runner.judging.llm import LLMError
 from runner.judging.operator_simulator import (
@@ -119,7 +125,9 @@ class OperatorRun:
             self.used += 1
             refused = self._refused(action)
             if refused is not None:
-                self._keep(action.action, here, "not sent")
+                # kept under the support action it would have been (`say` is `operator`)
+                self._keep("operator" if action.action == "say" else action.action, here,
+                           "not sent", why=refused)
                 self.note("system", f"operator simulator: `{action.action}` not sent: "
                           f"{refused}", here, "")
                 return None, False
@@ -162,7 +170,7 @@ class OperatorRun:
 
     async def _act(self, step: Step) -> StepRecord:
         record = await self.run_turn(step)
-        self._keep(step.action, step, record.outcome)
+        self._keep(step.action, step, record.outcome, sent=True)
         if record.outcome == "passed":
             self.mode = {"takeover": "support", "end": "ai", "close": "closed"}.get(
                 step.action, self.mode)
@@ -175,14 +183,17 @@ class OperatorRun:
         record.cause = (f"{here.ref} (operator simulator): the operator simulator could not "
                         f"choose an action: {error}")
         self.result.steps.append(record)
-        self._keep("choosing an action", here, "broken")
+        self._keep("choosing an action", here, "broken", why=record.cause)
         return record
 
-    def _keep(self, action: str, step: Step, outcome: str) -> None:
-        """An action for the summary, named by the customer turn it answered."""
+    def _keep(self, action: str, step: Step, outcome: str, *, sent: bool = False,
+              why: str | None = None) -> None:
+        """An action for the summary and transcripts, named by the customer turn it answered
+        and, when sent, by the step it was sent as."""
         if self.record is not None:
             turn = dataclasses.replace(step, by_operator=False).ref  # `step 3`, `step 2 turn 1`
-            self.record.actions.append((action, turn, outcome))
+            self.record.actions.append(OperatorActionRecord(
+                action, turn, outcome, step.ref if sent else None, why))
 
 
 def scenario_operator(spec: Mapping[str, Any] | None, result: ScenarioResult, run_turn: RunTurn,

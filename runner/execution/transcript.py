@@ -154,10 +154,21 @@ _OPERATOR_DONE = {"takeover": "took over at {ref}", "end": "handed back",
 _OPERATOR_COUNTED = {"whisper": "whispered", "operator": "spoke", "tell": "told the agent"}
 
 
-def _operator_kind(action: tuple[str, str, str]) -> tuple[str, str]:
+@dataclass(frozen=True)
+class OperatorActionRecord:
+    """One action of a scenario's ``operator:``, sent or not."""
+
+    action: str  # the support action: takeover, whisper, operator (a message), tell, end, close
+    turn: str  # the customer turn it answered: `step 3`, `step 2 turn 1`
+    outcome: str  # "passed", "failed", "broken" or "not sent"
+    step: str | None = None  # the step it was sent as (`step 3 operator`); None when not sent
+    why: str | None = None  # why it was not sent, or why choosing it broke
+
+
+def _operator_kind(action: OperatorActionRecord) -> tuple[str, str]:
     """What an operator's action counts as in the summary: any action not sent is one kind."""
-    name, _, outcome = action
-    return ("", outcome) if outcome == "not sent" else (name, outcome)
+    outcome = action.outcome
+    return ("", outcome) if outcome == "not sent" else (action.action, outcome)
 
 
 def _times(count: int) -> str:
@@ -170,15 +181,18 @@ class OperatorRecord:
 
     policy: str  # "playbook" or "llm"
     watched: int = 0  # customer turns it saw
-    # (support action, the customer turn it answered, "passed"/"failed"/"broken"/"not sent")
-    actions: list[tuple[str, str, str]] = field(default_factory=list)
+    actions: list[OperatorActionRecord] = field(default_factory=list)
+
+    def did(self, action: str) -> bool:
+        """Whether it sent ``action`` and the API took it (``end``: handed back)."""
+        return any(a.action == action and a.outcome == "passed" for a in self.actions)
 
     def describe(self) -> str:
         """``took over at step 3, whispered once, handed back``."""
         parts: list[str] = []
         # Actions in a row that read as one are told once, with a count.
         for (action, outcome), group in groupby(self.actions, key=_operator_kind):
-            refs = [ref for _, ref, _ in group]
+            refs = [a.turn for a in group]
             if outcome == "not sent":
                 parts.append(f"{len(refs)} action{'' if len(refs) == 1 else 's'} not sent")
             elif outcome != "passed":

@@ -84,9 +84,9 @@ def load_scenarios(path: Path, env: Mapping[str, str],
                 agent_mocks, agent_problems = resolve_agent_mocks(data, path, cache)
                 found.extend(p for p in agent_problems if p not in problems)
             notes += scenario_warnings(data, file)
-            for source in dict.fromkeys([mock_source, *(f for _, f in agent_mocks.values())]):
-                if source is not None:  # each shared mock file's warnings once a run
-                    notes += cache.new_warnings(source)
+            # Each mock file's warnings once a run: those named here and those they
+            # (or an inline mock) pull in by `extends:`.
+            notes += cache.all_new_warnings()
             if not found:
                 try:
                     scenarios.extend(_build(data, path, env, mock, mock_source, source_lines,

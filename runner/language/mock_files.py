@@ -62,12 +62,17 @@ class MockFileCache:
                 data, problems = self._files[key]
                 self._files[key] = (data, _unquoted(problems))
             elif self._files[key][0] is not None:
-                self._warnings[key] = agent_warnings(self._files[key][0], str(path))
+                # `agents/../base.yaml` (an `extends:` path) is named as `base.yaml`
+                self._warnings[key] = agent_warnings(self._files[key][0],
+                                                     os.path.normpath(path))
         return self._files[key]
 
-    def new_warnings(self, path: Path) -> list[Problem]:
-        """The file's warnings the first time they are asked for, then none: once a run."""
-        return self._warnings.pop(path.resolve(), [])
+    def all_new_warnings(self) -> list[Problem]:
+        """The warnings of every file read since last asked, each file's once a run: the
+        files a scenario names and those they pull in by ``extends:`` alike."""
+        found = [warning for warnings in self._warnings.values() for warning in warnings]
+        self._warnings.clear()
+        return found
 
     def outside(self, real: Path) -> bool:
         return self.root is not None and not real.is_relative_to(self.root)

@@ -8,7 +8,9 @@ At run time a search that overruns stops after
 Patterns are looked for where the language has them: ``matches`` and
 ``not_matches`` in expectations and invariants, and every text in a mock
 rule's ``when`` (where a bare string is a regular expression), the scenario's
-``mock:`` and its named agents' (``agents:``) alike.
+``mock:`` and its named agents' (``agents:``) alike. A mock agent file's
+(named by a scenario, or pulled in by ``extends:``) are found when
+:class:`runner.language.mock_files.MockFileCache` reads it, and told once a run.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ from runner.core.options import DEFAULT_PATTERNS
 from runner.core.redact import Redactor, environment_secrets
 from runner.core.terminal_text import printable
 from runner.execution.transcript import ScenarioResult
+from runner.language.agents import mock_uuid
 from runner.language.model import Scenario
 from runner.plugin import allure_emit, allure_readable, junit
-from runner.plugin.stash import REDACTOR, SETTINGS
+from runner.plugin.stash import REDACTOR, SETTINGS, TARGET
 from runner.report import metadata
 from runner.report.repeat_text import conversation_text
 from runner.report.summary import STATUSES, ScenarioOutcome, Status, build_summary
@@ -81,6 +82,18 @@ def _llm_usage_properties(item: pytest.Item, result: ScenarioResult) -> None:
         item.user_properties.append(("llm_calls_without_token_use", str(usage.unreported)))
     if usage.cost is not None:
         item.user_properties.append(("llm_cost", f"{usage.cost:.6f}"))
+
+
+def _target_kind(config: pytest.Config) -> str:
+    target = config.stash.get(TARGET, None)
+    return getattr(target, "kind", "mock")
+
+
+def _agents(scenario: Scenario, kind: str) -> tuple[tuple[str, str], ...]:
+    """Each of the scenario's ``agents:`` and where it is reached: for the summary's line."""
+    if kind == "mock":
+        return tuple((name, mock_uuid(name)) for name in scenario.agents)
+    return tuple((name, agent.id or "no id") for name, agent in scenario.agents.items())
 
 
 def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Status:
@@ -173,12 +186,14 @@ class ReportPlugin:
             status = previous.status  # the first problem (skip, failure, error) decides
         found = getattr(item, "result", None)
         result = found if isinstance(found, ScenarioResult) else None
+        agents = _agents(scenario, _target_kind(self.config))
         self.outcomes[item.nodeid] = ScenarioOutcome(scenario.test_name, scenario.tags,
-                                                     status, result)
+                                                     status, result, agents)
         # Plain data on the report travels from pytest-xdist workers to the controller,
         # which never sees the item: enough for the summary's table there.
         setattr(report, OUTCOME_ATTRIBUTE,
-                {"name": scenario.test_name, "tags": list(scenario.tags), "status": status})
+                {"name": scenario.test_name, "tags": list(scenario.tags), "status": status,
+                 "agents": [list(pair) for pair in agents]})
         if report.when == "teardown" and result is not None and self.config.option.xmlpath:
             # Built only for a JUnit file (written by xdist's controller from the report).
             junit.attach_conversation(report, self.redactor.redact(conversation_text(result)))
@@ -261,7 +276,8 @@ class ReportPlugin:
         if not outcomes and not self.file_errors and not still_open:
             return
         lines = build_summary(list(outcomes.values()), self.report_locations(),
-                              self.redactor, self.file_errors, still_open)
+                              self.redactor, self.file_errors, still_open,
+                              target=_target_kind(self.config))
         if self.remote_outcomes and not self.outcomes:
             lines += ["", "(with pytest-xdist the steps, scores and sessions of each scenario "
                           "stay with its worker: see the Allure and JUnit reports)"]
@@ -277,7 +293,10 @@ def _remote_outcome(data: Any) -> ScenarioOutcome | None:
     status, name, tags = data.get("status"), data.get("name"), data.get("tags")
     if status not in STATUSES or not isinstance(name, str) or not isinstance(tags, list):
         return None
-    return ScenarioOutcome(name, tuple(str(tag) for tag in tags), status, None)
+    agents = data.get("agents")
+    pairs = tuple((str(pair[0]), str(pair[1])) for pair in agents
+                  if isinstance(pair, list) and len(pair) == 2) if isinstance(agents, list) else ()
+    return ScenarioOutcome(name, tuple(str(tag) for tag in tags), status, None, pairs)
 
 
 def _shown(path: Path) -> str:

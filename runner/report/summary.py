@@ -28,6 +28,8 @@ class ScenarioOutcome:
     tags: tuple[str, ...]
     status: Status
     result: ScenarioResult | None = None
+    # its `agents:` as (name, where it is reached: `agent_sales` on the mock, the id live)
+    agents: tuple[tuple[str, str], ...] = ()
 
 
 def _counts(outcomes: Iterable[ScenarioOutcome]) -> dict[Status, int]:
@@ -152,13 +154,34 @@ def llm_usage(outcomes: Sequence[ScenarioOutcome], redactor: Redactor,
     return lines
 
 
+AGENTS_SHOWN = 4  # a long list would bury the table above it
+
+
+def named_agents(outcomes: Sequence[ScenarioOutcome], target: str, redactor: Redactor,
+                 count: int = AGENTS_SHOWN) -> list[str]:
+    """``agents: sales → agent_sales, billing → agent_billing (embedded mock)``: the named
+    agents the run's scenarios talk to, each once, in the order they first appear."""
+    pairs = list(dict.fromkeys(pair for outcome in outcomes for pair in outcome.agents))
+    if not pairs:
+        return []
+    shown = ", ".join(f"{name} → {where}" for name, where in pairs[:count])
+    more = f" and {len(pairs) - count} more" if len(pairs) > count else ""
+    where = "embedded mock" if target == "mock" else target
+    return [redactor.redact(f"agents: {shown}{more} ({where})")]
+
+
 def build_summary(outcomes: Sequence[ScenarioOutcome], reports: Sequence[tuple[str, str]],
                   redactor: Redactor, file_errors: Sequence[str] = (),
-                  still_open: Mapping[str, str] | None = None) -> list[str]:
-    """The summary's lines (without the section rule pytest draws)."""
+                  still_open: Mapping[str, str] | None = None,
+                  target: str = "mock") -> list[str]:
+    """The summary's lines (without the section rule pytest draws); ``target``: "mock" or
+    "live", for the line of named agents."""
     lines: list[str] = []
     if outcomes:
         lines += tag_table(outcomes, redactor)
+    agents = named_agents(outcomes, target, redactor)
+    if agents:
+        lines += ["", *agents]
     if file_errors:
         lines += ["", f"scenario files that could not be loaded ({len(file_errors)}):"]
         lines += [f"  {redactor.redact(path)}" for path in file_errors]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.redact import Redactor
-from runner.execution.transcript import ScenarioResult, StepRecord
+from runner.execution.transcript import OperatorRecord, ScenarioResult, StepRecord
 
 FORMAT = "osvi-transcript/1"
 SUFFIX = ".transcript.json"
@@ -60,6 +60,21 @@ def _step(result: ScenarioResult, record: StepRecord) -> dict[str, Any]:
     }
 
 
+def _operator(record: OperatorRecord | None) -> dict[str, Any] | None:
+    """What the scenario's ``operator:`` did; None for a scenario without one."""
+    if record is None:
+        return None
+    return {
+        "policy": record.policy, "watched": record.watched,
+        # each: the support action, the step it was sent as (None: not sent), the
+        # customer turn it answered, its outcome, and why it was not sent
+        "actions": [asdict(action) for action in record.actions],
+        "not_sent": sum(action.outcome == "not sent" for action in record.actions),
+        "handed_back": record.did("end"), "closed": record.did("close"),
+        "summary": record.describe(),
+    }
+
+
 def _run(result: ScenarioResult) -> dict[str, Any]:
     return {
         "customer": result.customer, "sessions": list(result.sessions),
@@ -68,6 +83,9 @@ def _run(result: ScenarioResult) -> dict[str, Any]:
         "steps": [_step(result, record) for record in result.steps],
         # each `simulate:` step: who played the customer, its seed, why it stopped
         "simulations": [asdict(simulation) for simulation in result.simulations],
+        # the scenario's `operator:` (a simulation's own is in the steps only); readers
+        # of older transcripts must expect it absent
+        "operator": _operator(result.operator),
     }
 
 

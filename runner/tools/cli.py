@@ -47,6 +47,7 @@ from runner.tools.record import (
     Observation,
     RecordError,
     apply,
+    left_out,
     run_all,
     unified_diff,
     write_atomically,
@@ -202,8 +203,15 @@ def _run_record(args: argparse.Namespace) -> int:
     if args.style == "similar_to" and not semantic.available():
         print(f"note: {semantic.missing_message()} (to run the file; recording works without)",
               file=sys.stderr)
+    runnable, left = left_out(scenarios, _display(path))
+    for note in left:  # said before anything runs
+        print(redact(f"note: {note}"), file=sys.stderr)
+    if not runnable:
+        print(redact(f"osvi-scenarios record: nothing was recorded: every scenario in "
+                     f"{_display(path)} needs an LLM"), file=sys.stderr)
+        return 1
     try:
-        observed = asyncio.run(_observe(scenarios, settings, env, args.runs))
+        observed = asyncio.run(_observe(runnable, settings, env, args.runs))
         before = path.read_text("utf-8")
         outcome = apply(before, _display(path), observed, sorted({s.line for s in scenarios}),
                         style=args.style, overwrite=args.overwrite, minimum=args.min,

@@ -42,6 +42,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from runner.core.redact import MASK, TOKEN_VARIABLE, Redactor
 from runner.core.text import quoted
 from runner.execution.executor import run_scenario
+from runner.execution.operator_policy import is_llm
+from runner.execution.simulation import scenario_needs_llm
 from runner.execution.transcript import ScenarioResult
 from runner.judging import semantic
 from runner.judging.meaning import compare as compare_meaning
@@ -210,6 +212,32 @@ def observe(result: ScenarioResult, into: dict[tuple[int, str, int], Observation
             value = exchange.payload.get(name)
             seen.fields.setdefault(name, []).append((value, value != last[name]))
             last[name] = value
+
+
+def left_out(scenarios: Sequence[Scenario],
+             file: str) -> tuple[list[Scenario], list[str]]:
+    """The scenarios ``record`` can run, and a note for each one it leaves out.
+
+    ``record`` runs no LLM: a scenario whose operator or simulated customer is one
+    would break at its first turn, and what the LLM does differs from run to run, so
+    it is left out, named before anything runs, rather than ending the whole run.
+    """
+    runnable: list[Scenario] = []
+    notes: dict[int, str] = {}  # by line: an examples table's rows are one scenario
+    for scenario in scenarios:
+        if is_llm(scenario.operator):
+            why, instead = ("its `operator:` is an LLM (`policy: llm`)",
+                            "record its scripted steps with a playbook operator, or write "
+                            "their expectations by hand")
+        elif scenario_needs_llm(scenario):
+            why, instead = ("a `simulate:` step asks an LLM (a `persona`, an LLM `operator:` "
+                            "or a `stop_when` criterion)", "write its expectations by hand")
+        else:
+            runnable.append(scenario)
+            continue
+        notes.setdefault(scenario.line, f"{file}:{scenario.line}: '{scenario.name}' left out: "
+                                        f"{why}, and record runs no LLM; {instead}")
+    return runnable, list(notes.values())
 
 
 async def run_all(scenarios: Sequence[Scenario], make_target: Any, env: Mapping[str, str],
