@@ -18,15 +18,19 @@ from runner.language.agent_extends import resolve_extends
 from runner.language.mock_agent import MockAgent
 from runner.language.mock_files import MockFileCache
 from runner.language.mock_spec import validate_agent_spec
+from runner.language.pattern_warnings import agents_file_warnings
 from runner.language.yamlsrc import YMap, load_file
 
 AGENT_UUID = re.compile(r"^agent_[A-Za-z0-9_-]+$")
 
 
-def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
+def load_agents_file(path: str | Path,
+                     warnings: list[Problem] | None = None) -> dict[str, MockAgent]:
     """Agents from a YAML mapping of agent uuid to mock agent spec.
 
-    Raises :class:`ScenarioFileError` listing every problem with its line.
+    Raises :class:`ScenarioFileError` listing every problem with its line. Patterns
+    that can backtrack for ever (in the file or in what it extends) go to
+    ``warnings``, each naming its agent and line.
     """
     name = str(path)
     documents = load_file(Path(path))
@@ -64,4 +68,7 @@ def load_agents_file(path: str | Path) -> dict[str, MockAgent]:
         specs[uuid] = spec
     if problems:
         raise ScenarioFileError(problems)
+    if warnings is not None:
+        warnings.extend(agents_file_warnings(data, name))
+        warnings.extend(cache.all_new_warnings())  # the files it extends
     return {uuid: MockAgent.from_spec(spec, where=uuid) for uuid, spec in specs.items()}

@@ -56,14 +56,25 @@ def agent_warnings(data: Any, file: str) -> list[Problem]:
     return _warnings(_agent_patterns(data, ()), data, file) if isinstance(data, dict) else []
 
 
-def _warnings(found: list[tuple[str, Path]], root: Any, file: str) -> list[Problem]:
+def agents_file_warnings(data: Any, file: str) -> list[Problem]:
+    """Warnings for an agents file (``osvi-mock serve --agents``), each naming its agent."""
+    if not isinstance(data, dict):
+        return []
+    found = [item for uuid, agent in data.items() if isinstance(agent, dict)
+             for item in _agent_patterns(agent, (str(uuid),))]
+    return _warnings(found, data, file, named=True)
+
+
+def _warnings(found: list[tuple[str, Path]], root: Any, file: str, *,
+              named: bool = False) -> list[Problem]:
     warnings: dict[int, Problem] = {}
     for pattern, path in found:
         risk = risky_repetition(pattern)
         line = line_at(root, path)
         if risk is not None and line not in warnings:
             # One of several agents: say whose mock it is, `agents.sales.mock.replies[0].when`.
-            where = f"{dotted_path('', path)}: " if path[:1] == ("agents",) else ""
+            where = (f"{dotted_path('', path)}: " if named or path[:1] == ("agents",)
+                     else "")
             warnings[line] = Problem(
                 file, line, f"{where}the pattern /{pattern}/ {risk.message}, which can take "
                 "exponential time on a text that almost matches (a search stops after "

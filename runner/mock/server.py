@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from runner.core.errors import ScenarioFileError
+from runner.core.errors import Problem, ScenarioFileError
 from runner.core.redact import Redactor
 from runner.core.text import shorten
 from runner.language.agents_file import load_agents_file
@@ -137,7 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _agents(path: Path | None) -> dict[str, MockAgent]:
-    return demo_agents() if path is None else load_agents_file(path)
+    """The agents to serve; an agents file's warnings are printed, and serving goes on."""
+    if path is None:
+        return demo_agents()
+    warnings: list[Problem] = []
+    agents = load_agents_file(path, warnings)
+    for warning in warnings:
+        print(f"warning: {warning.format()}", file=sys.stderr)
+    return agents
 
 
 def _report(error: ScenarioFileError) -> int:
@@ -269,7 +276,7 @@ def _protocol_class(parser: str) -> type[asyncio.Protocol]:
 
 def check(args: argparse.Namespace) -> int:
     try:
-        agents = load_agents_file(args.agents)
+        agents = _agents(args.agents)
     except ScenarioFileError as error:
         return _report(error)
     print(f"{args.agents}: ok ({', '.join(sorted(agents))})")
