@@ -136,21 +136,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _agents(path: Path | None) -> dict[str, MockAgent]:
+def _agents(path: Path | None, token: str | None) -> dict[str, MockAgent]:
     """The agents to serve; an agents file's warnings are printed, and serving goes on."""
     if path is None:
         return demo_agents()
     warnings: list[Problem] = []
     agents = load_agents_file(path, warnings)
     for warning in warnings:
-        print(f"warning: {warning.format()}", file=sys.stderr)
+        print(f"warning: {_masked(warning.format(), token)}", file=sys.stderr)
     return agents
 
 
-def _report(error: ScenarioFileError) -> int:
+def _report(error: ScenarioFileError, token: str | None) -> int:
     for problem in error.problems:
-        print(problem.format(), file=sys.stderr)
+        print(_masked(problem.format(), token), file=sys.stderr)
     return 2
+
+
+def _masked(text: str, token: str | None) -> str:
+    """``text`` without the token: an agents file quoted back may hold it anywhere."""
+    return Redactor([token]).redact(text) if token else text
 
 
 def _shown_path(path: str) -> str:
@@ -213,9 +218,9 @@ def serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        agents = _agents(args.agents)
+        agents = _agents(args.agents, token)
     except ScenarioFileError as error:
-        return _report(error)
+        return _report(error, token)
     try:
         sock = _listen(args.host, args.port)
     except OSError as error:
@@ -275,10 +280,11 @@ def _protocol_class(parser: str) -> type[asyncio.Protocol]:
 
 
 def check(args: argparse.Namespace) -> int:
+    token = os.environ.get(TOKEN_ENV) or None
     try:
-        agents = _agents(args.agents)
+        agents = _agents(args.agents, token)
     except ScenarioFileError as error:
-        return _report(error)
+        return _report(error, token)
     print(f"{args.agents}: ok ({', '.join(sorted(agents))})")
     return 0
 

@@ -48,3 +48,24 @@ def test_a_file_without_risky_patterns_warns_about_nothing(
                                           "      reply: Sure.\n", "utf-8")
     assert main(["check", str(tmp_path / "agents.yaml")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_token_is_masked_where_the_agents_file_is_quoted_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "mock-token-5f3a9c"
+    monkeypatch.setenv("OSVI_MOCK_TOKEN", token)
+    (tmp_path / "agents.yaml").write_text(
+        f'agent_a:\n  replies:\n    - when: "^({token}\\\\s?)+$"\n      reply: Hi\n'
+        f"{token}: {{}}\n", "utf-8")
+    assert main(["check", str(tmp_path / "agents.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "agents.yaml:5: '" in err  # the bad uuid is still named, masked
+    assert token not in err
+    (tmp_path / "agents.yaml").write_text(
+        f'agent_a:\n  replies:\n    - when: "^(\\\\w+{token}\\\\s?)+$"\n      reply: Hi\n',
+        "utf-8")
+    assert main(["check", str(tmp_path / "agents.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "the pattern" in err
+    assert token not in err
