@@ -11,9 +11,9 @@ tool makes exactly six calls per conversation.
 
 from __future__ import annotations
 
-import textwrap
-import uuid
 from pathlib import Path
+
+from benchmarks.suites import write_tavern_suite
 
 STEPS = 6
 GREETING = "Hello! I can help with refunds and orders. What do you need?"
@@ -100,19 +100,4 @@ def _tavern_test(n: int, customer: str) -> str:
 
 def write_tavern(folder: Path, count: int, base: str, token: str) -> Path:
     """``count`` Tavern test files making the same calls, with a config naming the mock."""
-    folder.mkdir(parents=True, exist_ok=True)
-    run = uuid.uuid4().hex[:8]
-    for n in range(count):
-        text = _tavern_test(n, f"tavern-{run}-{n}")
-        (folder / f"test_guided_{n:05}.tavern.yaml").write_text(text, "utf-8")
-    (folder / "common.yaml").write_text(textwrap.dedent(f"""\
-        name: bench
-        description: where the mock is
-        variables:
-          base: "{base}"
-          token: "{token}"
-        """), "utf-8")
-    # Tavern reads global variables from the file named by --tavern-global-cfg.
-    (folder / "pytest.ini").write_text(
-        "[pytest]\naddopts = --tavern-global-cfg=common.yaml\n", "utf-8")
-    return folder
+    return write_tavern_suite(folder, count, base, token, _tavern_test, "guided")

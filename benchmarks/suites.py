@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 STEPS = 6
@@ -84,11 +85,17 @@ def _tavern_test(n: int, customer: str) -> str:
 
 def write_tavern(folder: Path, count: int, base: str, token: str) -> Path:
     """``count`` Tavern test files making the same requests, with a config for the URL."""
+    return write_tavern_suite(folder, count, base, token, _tavern_test, "refund")
+
+
+def write_tavern_suite(folder: Path, count: int, base: str, token: str,
+                       test: Callable[[int, str], str], stem: str) -> Path:
+    """``count`` Tavern files ``test(n, customer)``, with the config naming the mock."""
     folder.mkdir(parents=True, exist_ok=True)
     run = uuid.uuid4().hex[:8]
     for n in range(count):
-        text = _tavern_test(n, f"tavern-{run}-{n}")
-        (folder / f"test_refund_{n:05}.tavern.yaml").write_text(text, "utf-8")
+        text = test(n, f"tavern-{run}-{n}")
+        (folder / f"test_{stem}_{n:05}.tavern.yaml").write_text(text, "utf-8")
     (folder / "common.yaml").write_text(textwrap.dedent(f"""\
         name: bench
         description: where the mock is
